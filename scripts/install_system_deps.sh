@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Install the database server pieces the kit needs, when they are missing and we can.
+#
+#  * PostgreSQL 15 server binaries (Debian package postgresql-15).
+#  * TimescaleDB, built from Debian's trixie source package (Apache-only build) against the
+#    installed PostgreSQL, through a private apt configuration: the system's apt sources are
+#    never changed.
+#
+# Idempotent and fast when nothing is missing. When not root or without apt it prints exactly
+# what to install and exits 0, so the kit continues on plain PostgreSQL.
+set -euo pipefail
+
+PG_MAJOR="${TICKSTOCK_PG_MAJOR:-15}"
+PG_BIN="/usr/lib/postgresql/${PG_MAJOR}/bin"
+TSDB_SUITE="${TICKSTOCK_TSDB_SUITE:-trixie}"
+log() { printf '[system-deps] %s\n' "$*" >&2; }
+
+have_pg() { [ -x "${PG_BIN}/initdb" ] && [ -x "${PG_BIN}/postgres" ]; }
+have_tsdb() {
+  [ -x "${PG_BIN}/pg_config" ] || return 1
+  local libdir sharedir
+  libdir="$("${PG_BIN}/pg_config" --pkglibdir)"
+  sharedir="$("${PG_BIN}/pg_config" --sharedir)"
+  ls "${libdir}"/timescaledb*.so >/dev/null 2>&1 && [ -f "${sharedir}/extension/timescaledb.control" ]
+}
+
+if have_pg && have_tsdb; then
+  log "PostgreSQL ${PG_MAJOR} and TimescaleDB are installed; nothing to do."
+  exit 0
+fi
+
+can_apt=0
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then can_apt=1; fi
+
+if [ "${can_apt}" != "1" ]; then
+  have_pg || log "MISSING: PostgreSQL ${PG_MAJOR} server. Install it with: sudo apt-get install postgresql-${PG_MAJOR}"
+  have_tsdb || log "MISSING: TimescaleDB for PostgreSQL ${PG_MAJOR}. Install timescaledb-2-postgresql-${PG_MAJOR} (Timescale's repository) or build Debian's 'timescaledb' source package; the kit continues on plain PostgreSQL."
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+APT_UPDATED_STAMP="/var/lib/apt/periodic/tickstock-updated"
+apt_update_once() {
+  if [ ! -f "${APT_UPDATED_STAMP}" ] || [ -n "$(find "${APT_UPDATED_STAMP}" -mmin +720 2>/dev/null)" ]; then
+    apt-get update -qq
+    mkdir -p "$(dirname "${APT_UPDATED_STAMP}")" && touch "${APT_UPDATED_STAMP}"
+  fi
+}
+
+if ! have_pg; then
+  log "installing postgresql-${PG_MAJOR}"
+  apt_update_once
+  apt-get install -y -qq "postgresql-${PG_MAJOR}" >/dev/null
+fi
+
+if have_tsdb; then exit 0; fi
+
+log "building TimescaleDB (Apache-only) from Debian's ${TSDB_SUITE} source package"
+apt_update_once
+apt-get install -y -qq "postgresql-server-dev-${PG_MAJOR}" cmake dpkg-dev gcc make >/dev/null
+
+# The archive URI the system already uses for Debian itself; we only add another suite of it,
+# and only inside a private apt configuration.
+mirror="$(grep -rhoE '^(URIs:|deb(-src)?)[[:space:]]+[^[:space:]]+/debian/?([[:space:]]|$)' \
+            /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+          | grep -oE '[a-z]+://[^[:space:]]+/debian/?' | head -n1 || true)"
+if [ -z "${mirror}" ]; then
+  log "could not find a Debian archive in the system's apt sources; install TimescaleDB by hand."
+  exit 0
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "${work}"' EXIT
+mkdir -p "${work}/lists/partial" "${work}/cache/archives/partial" "${work}/src"
+printf 'deb-src %s %s main\n' "${mirror%/}" "${TSDB_SUITE}" > "${work}/sources.list"
+APT_PRIVATE=(-o "Dir::Etc::SourceList=${work}/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
+             -o "Dir::State::Lists=${work}/lists" -o "Dir::Cache=${work}/cache"
+             -o "APT::Sandbox::User=root")
+apt-get "${APT_PRIVATE[@]}" update -qq
+( cd "${work}/src" && apt-get "${APT_PRIVATE[@]}" source -qq --download-only timescaledb >/dev/null \
+  && dpkg-source -x --no-check ./timescaledb_*.dsc tsdb >/dev/null )
+cd "${work}/src/tsdb"
+./bootstrap -DPG_CONFIG="${PG_BIN}/pg_config" -DAPACHE_ONLY=ON -DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF \
+            -DWARNINGS_AS_ERRORS=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
+make -s -C build -j"$(nproc)" install >/dev/null
+if have_tsdb; then log "TimescaleDB installed."; else log "TimescaleDB build finished but the extension was not found"; exit 1; fi

@@ -1,0 +1,97 @@
+"""``tickstock db start|stop|status|url|init|info`` and ``tickstock maintain``."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..db.engine import check_connection, get_engine
+from ..db.localcluster import LocalCluster
+from ..db.url import configured_url, display_url, libpq_url
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    db = sub.add_parser("db", help="the database: embedded cluster, schema, information")
+    dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    dbsub.add_parser("start", help="initialise (first use) and start the embedded database").set_defaults(handler=start)
+    dbsub.add_parser("stop", help="stop the embedded database").set_defaults(handler=stop)
+    dbsub.add_parser("status", help="is the embedded database running").set_defaults(handler=status)
+    p = dbsub.add_parser("url", help="print the database URL (for psql and SQLAlchemy; contains the password)")
+    p.set_defaults(handler=url)
+    p = dbsub.add_parser("init", help="create or upgrade the schema (idempotent)")
+    p.add_argument("--plain", action="store_true", help="do not use TimescaleDB (plain PostgreSQL tier)")
+    p.add_argument("--require-timescaledb", action="store_true", help="fail unless TimescaleDB is available")
+    p.add_argument("--space-partitions", type=int, default=None,
+                   help="hash partitions of ticks by symbol on a new database (default 1; the seed used 100)")
+    p.set_defaults(handler=init)
+    p = dbsub.add_parser("info", help="server version, tier, features and schema version")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=info)
+    m = sub.add_parser("maintain", help="enforce retention (drop_chunks / deletes) and report compression")
+    m.set_defaults(handler=maintain)
+
+
+def _url(args) -> str:
+    if args.url:
+        return args.url
+    configured = configured_url()
+    if configured:
+        return configured
+    cluster = LocalCluster.default()
+    cluster.ensure_running()
+    return cluster.url()
+
+
+def start(args) -> int:
+    if args.url or configured_url():
+        engine = get_engine(_url(args))
+        check_connection(engine)
+        print(f"using external database {display_url(engine.url)}; nothing to start")
+        return 0
+    cluster = LocalCluster.default()
+    cluster.start()
+    print(cluster.status())
+    return 0
+
+
+def stop(args) -> int:
+    cluster = LocalCluster.default()
+    print("stopped" if cluster.stop() else "not running")
+    return 0
+
+
+def status(args) -> int:
+    st = LocalCluster.default().status()
+    print(st)
+    return 0 if st.running else 3
+
+
+def url(args) -> int:
+    print(libpq_url(_url(args)))
+    return 0
+
+
+def init(args) -> int:
+    from ..schema.migrate import init_schema
+
+    extension = "none" if args.plain else ("require" if args.require_timescaledb else "auto")
+    report = init_schema(_url(args), extension=extension, space_partitions=args.space_partitions)
+    print(report)
+    return 0
+
+
+def info(args) -> int:
+    from ..schema.tiers import describe
+
+    engine = get_engine(_url(args))
+    check_connection(engine)
+    with engine.connect() as conn:
+        result = describe(conn, display_url(engine.url))
+    print(json.dumps(result.to_dict(), indent=2, default=str) if args.json else result)
+    return 0
+
+
+def maintain(args) -> int:
+    from ..schema.maintain import run_maintenance
+
+    print(run_maintenance(_url(args)))
+    return 0

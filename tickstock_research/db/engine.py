@@ -1,0 +1,116 @@
+"""Engines and connections: every connection runs with ``timezone=UTC``.
+
+Helpers across the kit take ``engine_or_url`` (an Engine, a URL string, or None) and call
+:func:`get_engine`; functions that write take a ``Connection`` so the caller owns the
+transaction.
+
+>>> engine = get_engine("postgresql://tickstock@127.0.0.1:5433/tickstock")  # doctest: +SKIP
+>>> with engine.begin() as conn:                                            # doctest: +SKIP
+...     conn.exec_driver_sql("select current_setting('timezone')").scalar()
+'UTC'
+"""
+from __future__ import annotations
+
+import threading
+from typing import Mapping
+
+import psycopg2
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ..errors import DatabaseUnavailableError
+from .url import configured_url, display_url, parse_url, redact
+
+_ENGINES: dict[str, Engine] = {}
+_LOCK = threading.Lock()
+
+#: libpq options applied to every connection the kit opens.
+CONNECT_OPTIONS = "-c timezone=UTC -c DateStyle=ISO"
+
+
+def resolve_url(url: str | URL | None = None, environ: Mapping[str, str] | None = None) -> URL:
+    """The database URL to use: ``url``, else ``TICKSTOCK_DATABASE_URL``, else the local cluster.
+
+    The local cluster is initialised and started on first use.
+    """
+    if url is None:
+        url = configured_url(environ)
+    if url is None:
+        from .localcluster import LocalCluster
+
+        cluster = LocalCluster.default(environ=environ)
+        cluster.ensure_running()
+        url = cluster.url()
+    return parse_url(url)
+
+
+def create_engine(url: str | URL, **kwargs) -> Engine:
+    """A new Engine for ``url`` whose connections use UTC and whose logs hide parameters."""
+    parsed = parse_url(url)
+    connect_args = dict(kwargs.pop("connect_args", {}) or {})
+    opts = connect_args.get("options", "")
+    connect_args["options"] = (opts + " " + CONNECT_OPTIONS).strip()
+    connect_args.setdefault("application_name", "tickstock-research")
+    connect_args.setdefault("connect_timeout", 10)
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("hide_parameters", True)
+    engine = sa.create_engine(parsed, connect_args=connect_args, **kwargs)
+    sa.event.listen(engine, "handle_error", _connection_errors)
+    return engine
+
+
+def _connection_errors(context) -> None:
+    """Turn "cannot connect" driver errors into DatabaseUnavailableError (password-free)."""
+    orig = context.original_exception
+    if context.connection is None or context.is_disconnect:
+        if isinstance(orig, psycopg2.OperationalError):
+            raise unavailable(context.engine, orig) from None
+
+
+def get_engine(engine_or_url: Engine | str | URL | None = None, environ: Mapping[str, str] | None = None) -> Engine:
+    """Return an Engine for an Engine, a URL or None (configured URL, else the local cluster).
+
+    Engines made from URLs are cached per URL, so notebooks and jobs share a pool.
+    """
+    if isinstance(engine_or_url, Engine):
+        return engine_or_url
+    parsed = resolve_url(engine_or_url, environ)
+    key = parsed.render_as_string(hide_password=False)
+    with _LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = _ENGINES[key] = create_engine(parsed)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every cached engine's pool (tests, forks)."""
+    with _LOCK:
+        for engine in _ENGINES.values():
+            engine.dispose()
+        _ENGINES.clear()
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection, or raise DatabaseUnavailableError with a clear, password-free reason."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("select 1")
+    except (OperationalError, DBAPIError) as exc:
+        raise unavailable(engine, exc) from None
+
+
+def unavailable(engine: Engine, exc: BaseException) -> DatabaseUnavailableError:
+    """Turn a driver error into DatabaseUnavailableError naming the (redacted) URL."""
+    orig = getattr(exc, "orig", exc)
+    reason = redact(str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__)
+    return DatabaseUnavailableError(f"cannot connect to {display_url(engine.url)}: {reason}")
+
+
+def raw_connection(engine: Engine):
+    """A DBAPI (psycopg2) connection from the engine's pool; close() returns it to the pool."""
+    try:
+        return engine.raw_connection()
+    except (OperationalError, DBAPIError) as exc:
+        raise unavailable(engine, exc) from None

@@ -1,0 +1,189 @@
+"""Versioned migrations: ``sql/migrations/NNNN_name.sql`` applied in order, recorded once.
+
+:func:`init_schema` is idempotent and safe to run from two processes at once: it holds a
+PostgreSQL advisory lock for the whole run, so the second runner waits, then finds every
+migration applied. A database whose schema is newer than the kit is refused.
+
+>>> report = init_schema("postgresql://tickstock:...@127.0.0.1:25432/tickstock")  # doctest: +SKIP
+>>> report.version, report.tier                                                     # doctest: +SKIP
+(2, 'apache')
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from .. import __version__
+from ..db.engine import get_engine, unavailable
+from ..errors import ConfigurationError, FeatureUnavailableError, SchemaVersionError
+from ..sqlfiles import query, read_sql, sql_root
+from ..types import EngineOrURL, ExtensionMode
+from . import tiers
+
+#: Advisory-lock key held while migrating ("tickstock" in ASCII, truncated to 63 bits).
+MIGRATION_LOCK = 0x7469636B73746F63
+_FILE = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
+
+
+@dataclass
+class SchemaReport:
+    """What :func:`init_schema` did."""
+
+    version: int
+    applied: list[int] = field(default_factory=list)
+    tier: str = "plain"
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        done = f"applied {', '.join(map(str, self.applied))}" if self.applied else "already up to date"
+        lines = [f"schema version {self.version} ({done}); tier {self.tier}"]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def migrations() -> list[Migration]:
+    """Every migration shipped with the kit, in version order."""
+    found = []
+    for path in sorted((sql_root() / "migrations").glob("*.sql")):
+        m = _FILE.match(path.name)
+        if not m:
+            raise ConfigurationError(f"migration file {path.name!r} does not match NNNN_name.sql")
+        found.append(Migration(int(m["version"]), m["name"], read_sql(f"migrations/{path.name}")))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise ConfigurationError(f"duplicate migration versions in sql/migrations: {versions}")
+    return found
+
+
+def latest_version() -> int:
+    return migrations()[-1].version
+
+
+def _exec_script(conn: Connection, sql: str) -> None:
+    """Run a multi-statement script through the driver, with no parameter substitution."""
+    with conn.connection.dbapi_connection.cursor() as cur:
+        cur.execute(sql)
+
+
+def schema_version(conn: Connection) -> int | None:
+    """The database's schema version, or None when the kit's schema is not there."""
+    if not conn.execute(query("queries/schema", "version_table_exists")).scalar():
+        return None
+    return conn.execute(query("queries/schema", "schema_version")).scalar()
+
+
+def check_schema(conn: Connection) -> int:
+    """Raise SchemaVersionError unless the schema is present and not newer than the kit."""
+    version = schema_version(conn)
+    if version is None:
+        raise SchemaVersionError("the database has no tickstock schema; run `tickstock db init`")
+    newest = latest_version()
+    if version > newest:
+        raise SchemaVersionError(
+            f"database schema version {version} is newer than this kit supports ({newest}); "
+            f"upgrade tickstock-research (installed {__version__})"
+        )
+    return version
+
+
+def init_schema(
+    engine_or_url: EngineOrURL = None,
+    *,
+    extension: ExtensionMode = "auto",
+    space_partitions: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> SchemaReport:
+    """Create or upgrade the kit's schema; idempotent and safe to run concurrently.
+
+    ``extension``: ``"auto"`` creates TimescaleDB when the server has it preloaded, ``"require"``
+    fails without it, ``"none"`` keeps the database on the plain-PostgreSQL tier.
+    ``space_partitions``: hash partitions of ``ticks`` by symbol on TimescaleDB (default 1: none,
+    chosen from the benchmark in ``benchmarks/partitions.py``); only honoured on a new table.
+    """
+    if extension not in ("auto", "require", "none"):
+        raise ConfigurationError(f"extension must be 'auto', 'require' or 'none'; got {extension!r}")
+    engine = get_engine(engine_or_url, environ)
+    try:
+        with engine.connect() as conn:
+            conn.execute(query("queries/schema", "lock"), {"key": MIGRATION_LOCK})
+            conn.commit()
+            try:
+                return _migrate(conn, extension, space_partitions)
+            finally:
+                conn.rollback()
+                conn.execute(query("queries/schema", "unlock"), {"key": MIGRATION_LOCK})
+                conn.commit()
+    except (OperationalError,) as exc:
+        raise unavailable(engine, exc) from None
+
+
+def _migrate(conn: Connection, extension: str, space_partitions: int | None) -> SchemaReport:
+    report = SchemaReport(version=0)
+    server = tiers.server_facts(conn)
+    want_tsdb = extension != "none" and server.timescaledb_loadable
+    if extension == "require" and not server.timescaledb_loadable and not server.timescaledb:
+        raise FeatureUnavailableError(
+            "TimescaleDB was required but the server does not have it "
+            f"(available: {server.available_timescaledb or 'no'}, preloaded: {'timescaledb' in server.preload})"
+        )
+    if want_tsdb and not server.timescaledb:
+        conn.execute(query("queries/schema", "create_timescaledb"))
+        conn.commit()
+    elif extension == "auto" and server.available_timescaledb and not server.timescaledb_loadable:
+        report.notes.append("TimescaleDB is installed but not in shared_preload_libraries; using plain PostgreSQL")
+
+    conn.execute(query("queries/schema", "version_table"))
+    conn.commit()
+    applied = {row.version: row for row in conn.execute(query("queries/schema", "applied_versions"))}
+    known = {m.version: m for m in migrations()}
+    newer = sorted(v for v in applied if v not in known and v > max(known))
+    if newer:
+        raise SchemaVersionError(
+            f"database schema version {max(applied)} is newer than this kit supports ({max(known)}); "
+            f"upgrade tickstock-research (installed {__version__})"
+        )
+    for mig in migrations():
+        if mig.version in applied:
+            if applied[mig.version].checksum != mig.checksum:
+                report.notes.append(f"migration {mig.version} ({mig.name}) changed since it was applied")
+            continue
+        _exec_script(conn, mig.sql)
+        conn.execute(query("queries/schema", "record_version"),
+                     {"version": mig.version, "name": mig.name, "checksum": mig.checksum, "kit_version": __version__})
+        conn.commit()
+        report.applied.append(mig.version)
+
+    report.tier = tiers.detect_tier(conn)
+    report.notes += tiers.apply_tier_objects(conn, report.tier, space_partitions)
+    conn.commit()
+    _exec_script(conn, read_sql("grants"))
+    conn.commit()
+    report.version = schema_version(conn) or 0
+    return report
+
+
+def get_setting(conn: Connection, key: str, default=None):
+    value = conn.execute(query("queries/schema", "get_setting"), {"key": key}).scalar()
+    return default if value is None else value
+
+
+def put_setting(conn: Connection, key: str, value) -> None:
+    conn.execute(query("queries/schema", "put_setting"), {"key": key, "value": json.dumps(value)})
