@@ -104,6 +104,12 @@ def to_date(value: TimestampLike, *, tz: str = "UTC") -> dt.date:
 _COLUMNS = ["open", "close", "extended_open", "extended_close", "early_close"]
 
 
+def _empty() -> pd.DataFrame:
+    utc = pd.DatetimeIndex([], tz="UTC")
+    return pd.DataFrame({"open": utc, "close": utc, "extended_open": utc, "extended_close": utc,
+                         "early_close": np.array([], dtype=bool)}, index=pd.Index([], name="session", dtype=object))
+
+
 def sessions(start: TimestampLike, end: TimestampLike, calendar: str = DEFAULT_CALENDAR) -> pd.DataFrame:
     """Sessions whose date is in [start, end] (dates, inclusive).
 
@@ -114,7 +120,7 @@ def sessions(start: TimestampLike, end: TimestampLike, calendar: str = DEFAULT_C
     """
     d0, d1 = to_date(start), to_date(end)
     if d1 < d0:
-        return pd.DataFrame(columns=_COLUMNS, index=pd.Index([], name="session"))
+        return _empty()
     if calendar == ALWAYS_OPEN:
         days = pd.date_range(d0, d1, freq="D")
         opens = days.tz_localize("UTC")
@@ -127,24 +133,25 @@ def sessions(start: TimestampLike, end: TimestampLike, calendar: str = DEFAULT_C
     first, last = cal.first_session.date(), cal.last_session.date()
     if d0 < first or d1 > last:
         raise InvalidRangeError(f"sessions {d0}..{d1} are outside calendar {calendar}'s range {first}..{last}")
-    sched = cal.schedule.loc[str(d0):str(d1), ["open", "close"]]
+    sched = cal.schedule.loc[str(d0):str(d1)]
     tz = str(cal.tz)
-    local_close = sched["close"].dt.tz_convert(tz)
-    regular_close = pd.Series(
-        [cal.close_times[-1][1]] * len(sched), index=sched.index) if len(sched) else pd.Series(dtype=object)
-    early = np.array([lc.time() < rc for lc, rc in zip(local_close, regular_close)], dtype=bool)
-    days = sched.index
-    local_days = pd.DatetimeIndex(days).tz_localize(None)
+    opens = _utc_index(sched["open"])
+    closes = _utc_index(sched["close"])
+    regular_close = cal.close_times[-1][1]
+    early = np.array([t.time() < regular_close for t in closes.tz_convert(tz)], dtype=bool)
+    local_days = pd.DatetimeIndex(sched.index).tz_localize(None).normalize()
     ext_open = (local_days + pd.Timedelta(hours=PRE_MARKET_OPEN.hour)).tz_localize(tz).tz_convert("UTC")
     post_hours = np.where(early, POST_MARKET_CLOSE_EARLY.hour, POST_MARKET_CLOSE.hour)
     ext_close = (local_days + pd.to_timedelta(post_hours, unit="h")).tz_localize(tz).tz_convert("UTC")
-    frame = pd.DataFrame({"open": sched["open"].to_numpy(), "close": sched["close"].to_numpy(),
-                          "extended_open": ext_open, "extended_close": ext_close, "early_close": early},
-                         index=pd.Index(days.date, name="session"))
-    for col in ("open", "close"):
-        frame[col] = pd.DatetimeIndex(frame[col]).tz_convert("UTC") if frame[col].dt.tz else \
-            pd.DatetimeIndex(frame[col]).tz_localize("UTC")
+    frame = pd.DataFrame({"open": opens, "close": closes, "extended_open": ext_open,
+                          "extended_close": ext_close, "early_close": early},
+                         index=pd.Index(local_days.date, name="session", dtype=object))
     return frame
+
+
+def _utc_index(values: pd.Series) -> pd.DatetimeIndex:
+    idx = pd.DatetimeIndex(values)
+    return idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
 
 
 def session_bounds(frame: pd.DataFrame, session: SessionFilter = "regular",
