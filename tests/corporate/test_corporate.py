@@ -1,0 +1,122 @@
+"""Corporate actions: hand-worked adjusted values (tests/data/corporate/expected_adjusted.csv)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from tickstock_research.corporate import adjust_frame, load_dividends, load_splits, read_actions
+from tickstock_research.db.engine import get_engine
+from tickstock_research.errors import ConfigurationError
+from tickstock_research.sessions import session_date
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "corporate"
+COLS = ["open", "high", "low", "close", "volume"]
+
+
+def _daily() -> pd.DataFrame:
+    frame = pd.read_csv(DATA / "daily_bars.csv", comment="#", parse_dates=["date"])
+    return frame
+
+
+@pytest.fixture(scope="module")
+def seeded(tier_url):
+    engine = get_engine(tier_url)
+    daily = _daily()
+    with engine.begin() as conn:
+        conn.execute(sa.text("insert into symbols(symbol) values ('FOUR'),('TRIP'),('REV'),('DIV') on conflict do nothing"))
+        conn.execute(sa.text("insert into ohlcv_daily(symbol, date, open, high, low, close, volume) "
+                             "values (:symbol, :date, :open, :high, :low, :close, :volume)"),
+                     [dict(r, date=r["date"].date()) for r in daily.to_dict("records")])
+    splits = load_splits(DATA / "splits.json", tier_url)
+    divs = load_dividends(DATA / "dividends.csv", tier_url)
+    return tier_url, splits, divs
+
+
+def test_loads_report_and_quarantine(seeded):
+    url, splits, divs = seeded
+    assert (splits.rows_read, splits.inserted) == (4, 3)
+    assert splits.rejected == {"non-positive split_from": 1}
+    assert (divs.rows_read, divs.inserted) == (5, 3)
+    assert divs.rejected == {"missing or unparsable ex_dividend_date": 1, "negative cash_amount": 1}
+    with get_engine(url).connect() as conn:
+        q = conn.execute(sa.text("select source, line, reason, raw->>'ticker' from quarantine "
+                                 "where target in ('splits','dividends') order by source, line")).all()
+    assert [tuple(r) for r in q] == [("dividends.csv", 5, "missing or unparsable ex_dividend_date", "DIV"),
+                                     ("dividends.csv", 6, "negative cash_amount", "DIV"),
+                                     ("splits.json", 4, "non-positive split_from", "FOUR")]
+
+
+def test_reloading_adds_nothing(seeded):
+    url, _, _ = seeded
+    again = load_splits(DATA / "splits.json", url)
+    assert again.inserted == 0 and again.already_present == 3
+    again = load_dividends(DATA / "dividends.csv", url)
+    assert again.inserted == 0 and again.already_present == 3
+    with get_engine(url).connect() as conn:
+        assert conn.execute(sa.text("select count(*) from splits")).scalar() == 3
+        assert conn.execute(sa.text("select count(*) from quarantine where target='splits'")).scalar() == 1
+
+
+def _expected():
+    exp = pd.read_csv(DATA / "expected_adjusted.csv", comment="#", parse_dates=["date"])
+    exp["as_of"] = pd.to_datetime(exp["as_of"]).dt.date
+    return exp
+
+
+@pytest.mark.parametrize("case", sorted({(m, str(a), s) for m, a, s in _expected()[["mode", "as_of", "symbol"]].itertuples(index=False)}))
+def test_adjusted_daily_bars_match_hand_worked_values(seeded, case):
+    url, _, _ = seeded
+    mode, as_of, symbol = case[0], dt.date.fromisoformat(case[1]), case[2]
+    daily = _daily()
+    bars = daily[(daily.symbol == symbol) & (daily.date.dt.date <= as_of)].set_index("date")[COLS]
+    with get_engine(url).connect() as conn:
+        splits, divs = read_actions(conn, [symbol], as_of)
+    got = adjust_frame(bars, splits=splits[splits.symbol == symbol], dividends=divs[divs.symbol == symbol],
+                       mode=mode, as_of=as_of)
+    exp = _expected()
+    exp = exp[(exp["mode"] == mode) & (exp.as_of == as_of) & (exp.symbol == symbol)].set_index("date")
+    for day, row in exp.iterrows():
+        np.testing.assert_allclose(got.loc[day, ["open", "high", "low", "close"]].astype(float),
+                                   row[["open", "high", "low", "close"]].astype(float), rtol=1e-9, atol=1e-9)
+        assert int(got.loc[day, "volume"]) == int(row["volume"])
+    # invariants of every adjusted bar
+    assert (got.low <= got[["open", "close"]].min(axis=1) + 1e-12).all()
+    assert (got.high >= got[["open", "close"]].max(axis=1) - 1e-12).all()
+    if mode == "splits":  # price x volume conserved across a split
+        np.testing.assert_allclose((got.close * got.volume).to_numpy(), (bars.close * bars.volume).to_numpy(), rtol=1e-9)
+
+
+def test_range_ending_before_the_split_is_not_adjusted(seeded):
+    url, _, _ = seeded
+    bars = _daily().query("symbol == 'FOUR'").set_index("date")[COLS]
+    bars = bars[bars.index < "2024-06-10"]
+    with get_engine(url).connect() as conn:
+        splits, divs = read_actions(conn, ["FOUR"], dt.date(2024, 6, 7))
+    assert splits.empty
+    got = adjust_frame(bars, splits=splits, dividends=divs, mode="all", as_of=dt.date(2024, 6, 7))
+    pd.testing.assert_frame_equal(got, bars)
+
+
+def test_intraday_bars_on_the_split_day_use_the_session_date():
+    # 1-minute bars on the last pre-split session and on the split day (2024-06-10): only the
+    # former are divided by 4. 19:59 UTC is 15:59 New York on both days.
+    idx = pd.DatetimeIndex(["2024-06-07 19:59", "2024-06-10 13:30", "2024-06-10 19:59"], tz="UTC")
+    bars = pd.DataFrame({"open": [100.0, 25.0, 25.2], "high": [100.4, 25.1, 25.3], "low": [99.6, 24.9, 25.1],
+                         "close": [100.0, 25.0, 25.2], "volume": [400, 1600, 800]}, index=idx)
+    splits = pd.DataFrame({"execution_date": [dt.date(2024, 6, 10)], "split_from": [1.0], "split_to": [4.0]})
+    got = adjust_frame(bars, splits=splits, mode="splits", as_of=dt.date(2024, 6, 10),
+                       session_days=np.array(session_date(idx), dtype="datetime64[D]"))
+    assert got["close"].tolist() == [25.0, 25.0, 25.2]
+    assert got["volume"].tolist() == [1600, 1600, 800]
+
+
+def test_raw_mode_and_unknown_mode():
+    bars = _daily().query("symbol == 'REV'").set_index("date")[COLS]
+    pd.testing.assert_frame_equal(adjust_frame(bars, mode=None), bars)
+    with pytest.raises(ConfigurationError, match="expected None \\(raw\\), 'splits' or 'all'"):
+        adjust_frame(bars, mode="dividends")
