@@ -40,15 +40,15 @@ def seeded(tier_url):
 def test_loads_report_and_quarantine(seeded):
     url, splits, divs = seeded
     assert (splits.rows_read, splits.inserted) == (4, 3)
-    assert splits.rejected == {"non-positive split_from": 1}
+    assert splits.rejected == {"non_positive_ratio": 1}
     assert (divs.rows_read, divs.inserted) == (5, 3)
-    assert divs.rejected == {"missing or unparsable ex_dividend_date": 1, "negative cash_amount": 1}
+    assert divs.rejected == {"unparsable": 1, "negative_amount": 1}
     with get_engine(url).connect() as conn:
         q = conn.execute(sa.text("select source, line, reason, raw->>'ticker' from quarantine "
                                  "where target in ('splits','dividends') order by source, line")).all()
-    assert [tuple(r) for r in q] == [("dividends.csv", 5, "missing or unparsable ex_dividend_date", "DIV"),
-                                     ("dividends.csv", 6, "negative cash_amount", "DIV"),
-                                     ("splits.json", 4, "non-positive split_from", "FOUR")]
+    assert [tuple(r) for r in q] == [("dividends.csv", 5, "unparsable", "DIV"),
+                                     ("dividends.csv", 6, "negative_amount", "DIV"),
+                                     ("splits.json", 4, "non_positive_ratio", "FOUR")]
 
 
 def test_reloading_adds_nothing(seeded):

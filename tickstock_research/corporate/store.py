@@ -112,25 +112,29 @@ def _normalise(frame: pd.DataFrame, kind: Kind, name: str) -> tuple[pd.DataFrame
         mask = pd.Series(mask, index=frame.index).fillna(False).astype(bool)
         reason = reason.mask(mask & reason.isna(), text)
 
-    flag(out["symbol"].isna() | (out["symbol"] == ""), "missing symbol")
-    flag(out["symbol"].str.len() > _MAX_SYMBOL, f"symbol longer than {_MAX_SYMBOL} characters")
+    flag(out["symbol"].isna() | (out["symbol"] == ""), "missing_value")
+    flag(out["symbol"].str.len() > _MAX_SYMBOL, "symbol_too_long")
     for col in spec["dates"]:
         if col not in frame:
             out[col] = None
             continue
         parsed = pd.to_datetime(frame[col], errors="coerce", format="mixed")
         if col in spec["required"]:
-            flag(parsed.isna(), f"missing or unparsable {col}")
+            flag(frame[col].isna(), "missing_value")
+            flag(parsed.isna(), "unparsable")
         out[col] = [d.date() if not pd.isna(d) else None for d in parsed]
     if kind == "splits":
         for col in ("split_from", "split_to"):
             out[col] = pd.to_numeric(frame[col], errors="coerce")
-            flag(out[col].isna(), f"missing or unparsable {col}")
-            flag(~np.isfinite(out[col].fillna(1.0)) | (out[col] <= 0), f"non-positive {col}")
+            flag(frame[col].isna(), "missing_value")
+            flag(out[col].isna(), "unparsable")
+            flag(~np.isfinite(out[col].fillna(1.0)) | (out[col] <= 0), "non_positive_ratio")
     else:
         out["cash_amount"] = pd.to_numeric(frame["cash_amount"], errors="coerce")
-        flag(out["cash_amount"].isna(), "missing or unparsable cash_amount")
-        flag(out["cash_amount"] < 0, "negative cash_amount")
+        flag(frame["cash_amount"].isna(), "missing_value")
+        flag(out["cash_amount"].isna(), "unparsable")
+        flag(~np.isfinite(out["cash_amount"].fillna(0.0)), "not_finite")
+        flag(out["cash_amount"] < 0, "negative_amount")
         out["currency"] = frame["currency"] if "currency" in frame else None
         out["dividend_type"] = frame["dividend_type"].fillna("CD") if "dividend_type" in frame else "CD"
         out["frequency"] = pd.to_numeric(frame["frequency"], errors="coerce") if "frequency" in frame else None
@@ -161,7 +165,7 @@ def _load(kind: Kind, source: Source, engine_or_url: EngineOrURL, unknown_symbol
                 conn.execute(query("queries/corporate", "register_symbol"), [{"symbol": s} for s in unknown])
             elif unknown:
                 mask = good["symbol"].isin(unknown)
-                bad = pd.concat([bad, good[mask].assign(_reason="unknown symbol")])
+                bad = pd.concat([bad, good[mask].assign(_reason="unknown_symbol")])
                 good = good[~mask]
             _quarantine(conn, kind, name, digest, bad)
             counter = query("queries/corporate", f"count_{kind}")
