@@ -1,0 +1,113 @@
+-- Ingest (tickstock_research/ingest): COPY targets, staging merges, symbols, quarantine, load ledger.
+-- Statements with %(name)s parameters run on a psycopg2 cursor (they sit next to COPY).
+-- The COPY column order puts fixed-width NOT NULL columns first (the encoder's layout).
+
+-- name: copy_ticks
+COPY ticks ("timestamp", volume, exchange, correction, price, symbol, trade_id, sequence_number, tape,
+            participant_timestamp, conditions) FROM STDIN (FORMAT binary);
+
+-- name: stage_ticks
+CREATE TEMP TABLE IF NOT EXISTS ingest_stage_ticks (LIKE ticks INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+
+-- name: copy_stage_ticks
+COPY ingest_stage_ticks ("timestamp", volume, exchange, correction, price, symbol, trade_id, sequence_number,
+                         tape, participant_timestamp, conditions) FROM STDIN (FORMAT binary);
+
+-- name: merge_ticks
+INSERT INTO ticks (symbol, "timestamp", price, volume, exchange, trade_id, sequence_number, conditions,
+                   correction, tape, participant_timestamp)
+SELECT symbol, "timestamp", price, volume, exchange, trade_id, sequence_number, conditions,
+       correction, tape, participant_timestamp
+FROM ingest_stage_ticks
+ON CONFLICT DO NOTHING;
+
+-- name: copy_ohlcv_1min
+COPY ohlcv_1min ("timestamp", volume, open, high, low, close, vwap, trade_count, symbol, source)
+FROM STDIN (FORMAT binary);
+
+-- name: stage_ohlcv_1min
+CREATE TEMP TABLE IF NOT EXISTS ingest_stage_ohlcv_1min (LIKE ohlcv_1min INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+
+-- name: copy_stage_ohlcv_1min
+COPY ingest_stage_ohlcv_1min ("timestamp", volume, open, high, low, close, vwap, trade_count, symbol, source)
+FROM STDIN (FORMAT binary);
+
+-- name: merge_ohlcv_1min
+INSERT INTO ohlcv_1min (symbol, "timestamp", open, high, low, close, volume, vwap, trade_count, source)
+SELECT symbol, "timestamp", open, high, low, close, volume, vwap, trade_count, source
+FROM ingest_stage_ohlcv_1min
+ON CONFLICT DO NOTHING;
+
+-- name: copy_ohlcv_daily
+COPY ohlcv_daily (date, volume, open, high, low, close, vwap, trade_count, symbol, source)
+FROM STDIN (FORMAT binary);
+
+-- name: stage_ohlcv_daily
+CREATE TEMP TABLE IF NOT EXISTS ingest_stage_ohlcv_daily (LIKE ohlcv_daily INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+
+-- name: copy_stage_ohlcv_daily
+COPY ingest_stage_ohlcv_daily (date, volume, open, high, low, close, vwap, trade_count, symbol, source)
+FROM STDIN (FORMAT binary);
+
+-- name: merge_ohlcv_daily
+INSERT INTO ohlcv_daily (symbol, date, open, high, low, close, volume, vwap, trade_count, source)
+SELECT symbol, date, open, high, low, close, volume, vwap, trade_count, source
+FROM ingest_stage_ohlcv_daily
+ON CONFLICT DO NOTHING;
+
+-- name: known_symbols
+SELECT symbol FROM symbols;
+
+-- name: register_symbols
+INSERT INTO symbols (symbol)
+SELECT s FROM unnest(CAST(%(symbols)s AS text[])) AS s
+ON CONFLICT (symbol) DO NOTHING;
+
+-- name: quarantine_rows
+INSERT INTO quarantine (target, source, source_key, line, reason, raw)
+SELECT %(target)s, %(source)s, %(source_key)s, r.line, r.reason, r.raw
+FROM unnest(CAST(%(lines)s AS bigint[]), CAST(%(reasons)s AS text[]), CAST(%(raws)s AS jsonb[])) AS r(line, reason, raw)
+ON CONFLICT ON CONSTRAINT quarantine_once DO NOTHING;
+
+-- name: load_start
+INSERT INTO ingest_loads (target, source, source_key) VALUES (%(target)s, %(source)s, %(source_key)s)
+RETURNING id;
+
+-- name: load_progress
+UPDATE ingest_loads
+SET rows_read = rows_read + %(rows_read)s, inserted = inserted + %(inserted)s,
+    already_present = already_present + %(already_present)s, rejected = rejected + %(rejected)s,
+    batches = batches + 1
+WHERE id = %(id)s;
+
+-- name: load_finish
+UPDATE ingest_loads SET status = %(status)s, finished_at = now() WHERE id = %(id)s;
+
+-- name: upsert_symbols
+INSERT INTO symbols AS s (symbol, name, exchange, market, locale, currency_name, currency_symbol, type, active,
+                          cik, composite_figi, share_class_figi, last_updated_utc, market_cap,
+                          weighted_shares_outstanding, last_updated)
+SELECT r.symbol, r.name, r.exchange, coalesce(r.market, 'stocks'), r.locale, r.currency_name, r.currency_symbol,
+       r.type, coalesce(r.active, true), r.cik, r.composite_figi, r.share_class_figi, r.last_updated_utc,
+       r.market_cap, r.weighted_shares_outstanding, now()
+FROM jsonb_to_recordset(CAST(%(rows)s AS jsonb)) AS r(
+    symbol text, name text, exchange text, market text, locale text, currency_name text, currency_symbol text,
+    type text, active boolean, cik text, composite_figi text, share_class_figi text, last_updated_utc timestamptz,
+    market_cap bigint, weighted_shares_outstanding bigint)
+ON CONFLICT (symbol) DO UPDATE SET
+    name = coalesce(EXCLUDED.name, s.name),
+    exchange = coalesce(EXCLUDED.exchange, s.exchange),
+    market = EXCLUDED.market,
+    locale = coalesce(EXCLUDED.locale, s.locale),
+    currency_name = coalesce(EXCLUDED.currency_name, s.currency_name),
+    currency_symbol = coalesce(EXCLUDED.currency_symbol, s.currency_symbol),
+    type = coalesce(EXCLUDED.type, s.type),
+    active = EXCLUDED.active,
+    cik = coalesce(EXCLUDED.cik, s.cik),
+    composite_figi = coalesce(EXCLUDED.composite_figi, s.composite_figi),
+    share_class_figi = coalesce(EXCLUDED.share_class_figi, s.share_class_figi),
+    last_updated_utc = coalesce(EXCLUDED.last_updated_utc, s.last_updated_utc),
+    market_cap = coalesce(EXCLUDED.market_cap, s.market_cap),
+    weighted_shares_outstanding = coalesce(EXCLUDED.weighted_shares_outstanding, s.weighted_shares_outstanding),
+    last_updated = now()
+RETURNING (xmax = 0) AS inserted;

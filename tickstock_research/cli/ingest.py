@@ -1,0 +1,58 @@
+"""``tickstock ingest ticks|bars|symbols PATH...``: load files and print the load report."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..ingest import load_bars, load_symbols, load_ticks
+from ..ingest.writers import DEFAULT_BATCH_ROWS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ingest", help="load ticks, bars or symbols from CSV, CSV.gz, Parquet or JSON files")
+    isub = p.add_subparsers(dest="ingest_command", metavar="WHAT", required=True)
+
+    def common(q: argparse.ArgumentParser, symbols_policy: bool = True) -> None:
+        q.add_argument("paths", nargs="+", metavar="PATH", help="files (or folders of files) to load")
+        if symbols_policy:
+            q.add_argument("--unknown-symbols", choices=["register", "reject"], default="register",
+                           help="symbols not in `symbols`: add a minimal row (default) or quarantine the rows")
+            q.add_argument("--batch-rows", type=int, default=DEFAULT_BATCH_ROWS,
+                           help=f"rows per batch and transaction (default {DEFAULT_BATCH_ROWS:,})")
+            q.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+        q.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    t = isub.add_parser("ticks", help="trades (Massive trades_v1 flat files or canonical tick columns)")
+    common(t)
+    t.set_defaults(handler=ticks)
+    b = isub.add_parser("bars", help="vendor OHLCV bars (Massive minute_aggs_v1 / day_aggs_v1 or canonical)")
+    common(b)
+    b.add_argument("--timeframe", choices=["1min", "1d"], default="1min",
+                   help="1min -> ohlcv_1min, 1d -> ohlcv_daily by session date (default 1min)")
+    b.set_defaults(handler=bars)
+    s = isub.add_parser("symbols", help="reference data (Massive /v3/reference/tickers JSON, CSV)")
+    common(s, symbols_policy=False)
+    s.set_defaults(handler=symbols)
+
+
+def _show(args, report) -> int:
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report)
+    return 0
+
+
+def _progress(args):
+    return False if args.no_progress else None
+
+
+def ticks(args) -> int:
+    return _show(args, load_ticks(args.paths, args.url, unknown_symbols=args.unknown_symbols,
+                                  batch_rows=args.batch_rows, progress=_progress(args)))
+
+
+def bars(args) -> int:
+    return _show(args, load_bars(args.paths, args.url, timeframe=args.timeframe, unknown_symbols=args.unknown_symbols,
+                                 batch_rows=args.batch_rows, progress=_progress(args)))
+
+
+def symbols(args) -> int:
+    return _show(args, load_symbols(args.paths, args.url))

@@ -1,0 +1,9 @@
+"""Loading market data into the database: ticks, bars and symbols, fast and exactly once.
+
+>>> from tickstock_research.ingest import load_ticks
+>>> print(load_ticks("2024-01-02.csv.gz"))   # doctest: +SKIP
+"""
+from .report import LoadReport
+from .writers import load_bars, load_symbols, load_ticks
+
+__all__ = ["LoadReport", "load_ticks", "load_bars", "load_symbols"]

@@ -1,0 +1,409 @@
+"""Vectorised typing and validation of raw batches, with a reason per rejected row.
+
+A raw batch (CSV bytes, Parquet or DataFrame values) becomes typed numpy/Arrow columns plus a
+per-row reason code (0 = valid). Each row is rejected for the first rule it breaks; rejected rows
+keep their raw values for the ``quarantine`` table. Column aliases cover Massive flat files
+(``ticker``, ``size``, ``id``, ``sip_timestamp``, ``window_start``, ``transactions``) and the
+live feed (``sym``, ``p``, ``s``).
+
+>>> import pyarrow as pa
+>>> b = pa.record_batch({"symbol": ["A", "A"], "timestamp": [1_700_000_000_000_000_000] * 2,
+...                      "price": [1.5, -1.0], "volume": [10, 10]})
+>>> t = check_ticks(b, now_ns=1_800_000_000_000_000_000)
+>>> [REASONS[c] for c in t.code]
+['ok', 'non_positive_price']
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import ValidationError
+
+#: Reason codes; the text is what the quarantine table stores.
+REASONS = [
+    "ok",
+    "missing_value",
+    "unparsable",
+    "invalid_utf8",
+    "symbol_too_long",
+    "not_finite",
+    "non_positive_price",
+    "negative_size",
+    "timestamp_out_of_range",
+    "timestamp_wrong_unit",
+    "high_below_low",
+    "open_outside_range",
+    "close_outside_range",
+    "trade_id_too_long",
+    "unknown_symbol",
+]
+CODE = {r: i for i, r in enumerate(REASONS)}
+
+TICK_ALIASES = {"ticker": "symbol", "sym": "symbol", "size": "volume", "s": "volume", "p": "price",
+                "id": "trade_id", "sip_timestamp": "timestamp", "time": "timestamp"}
+BAR_ALIASES = {"ticker": "symbol", "sym": "symbol", "window_start": "timestamp", "transactions": "trade_count",
+               "o": "open", "h": "high", "l": "low", "c": "close", "v": "volume", "vw": "vwap", "n": "trade_count",
+               "time": "timestamp"}
+
+#: Earliest accepted timestamp (ns since the epoch): 1990-01-01.
+MIN_NS = 631_152_000_000_000_000
+#: How far in the future a timestamp may be (clock skew between vendor and loader).
+FUTURE_MARGIN_NS = 2 * 86_400 * 10**9
+SYMBOL_MAX = 20
+TRADE_ID_MAX = 64
+
+
+class Checker:
+    """Holds the per-row first-failure reason codes of one batch."""
+
+    def __init__(self, n: int):
+        self.code = np.zeros(n, dtype=np.int8)
+
+    def flag(self, mask, reason: str) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            self.code[mask & (self.code == 0)] = CODE[reason]
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.code == 0
+
+
+def renamed(batch: pa.RecordBatch, aliases: dict[str, str]) -> dict[str, pa.Array]:
+    """Columns by canonical name (an alias never overrides a column already present)."""
+    cols: dict[str, pa.Array] = {}
+    for name, col in zip(batch.schema.names, batch.columns):
+        cols.setdefault(name, col)
+    for alias, canon in aliases.items():
+        if alias in cols and canon not in cols:
+            cols[canon] = cols[alias]
+    return cols
+
+
+def _blank_to_null(arr: pa.Array) -> pa.Array:
+    if pa.types.is_binary(arr.type) or pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        trimmed = pc.utf8_trim_whitespace(arr.cast(pa.string())) if not pa.types.is_binary(arr.type) else arr
+        empty = pc.equal(pc.binary_length(trimmed), 0)
+        return pc.if_else(empty, pa.scalar(None, arr.type), arr)
+    return arr
+
+
+def text(arr: pa.Array, chk: Checker) -> pa.Array:
+    """UTF-8 strings; invalid UTF-8 is flagged ``invalid_utf8`` and becomes null."""
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        return arr
+    if pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type):
+        try:
+            return arr.cast(pa.string())
+        except pa.ArrowInvalid:
+            bad = np.array([v is not None and not _utf8(v) for v in arr.to_pylist()])
+            chk.flag(bad, "invalid_utf8")
+            return pc.if_else(pa.array(bad), pa.scalar(None, arr.type), arr).cast(pa.string(), safe=False)
+    if pa.types.is_null(arr.type):
+        return arr.cast(pa.string())
+    return pc.cast(arr, pa.string())
+
+
+def _utf8(v: bytes) -> bool:
+    try:
+        v.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _strings(arr: pa.Array) -> pa.Array:
+    return arr.cast(pa.string(), safe=False) if pa.types.is_binary(arr.type) else arr
+
+
+def number(arr: pa.Array, chk: Checker, *, required: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """float64 values and a null mask; blanks are ``missing_value``, junk is ``unparsable``."""
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if pa.types.is_decimal(arr.type) or pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) \
+            or pa.types.is_boolean(arr.type) or pa.types.is_null(arr.type):
+        vals = arr.cast(pa.float64())
+    else:
+        arr = _blank_to_null(_strings(arr))
+        try:
+            vals = pc.cast(pc.utf8_trim_whitespace(arr), pa.float64())
+        except pa.ArrowInvalid:
+            texts = pd.Series(arr.to_numpy(zero_copy_only=False), dtype=object)
+            parsed = pd.to_numeric(texts, errors="coerce")
+            spelled_nan = texts.str.strip().str.lower().isin(["nan", "+nan", "-nan"]).to_numpy()
+            bad = parsed.isna().to_numpy() & ~arr.is_null().to_numpy(zero_copy_only=False) & ~spelled_nan
+            chk.flag(bad, "unparsable")
+            vals = pa.array(parsed.to_numpy(dtype=np.float64, na_value=np.nan),
+                            mask=arr.is_null().to_numpy(zero_copy_only=False) | bad)
+    null = vals.is_null().to_numpy(zero_copy_only=False)
+    if required:
+        chk.flag(null, "missing_value")
+    return vals.to_numpy(zero_copy_only=False).astype(np.float64, copy=False), null
+
+
+def integer(arr: pa.Array, chk: Checker, *, required: bool = True, lo=None, hi=None) -> tuple[np.ndarray, np.ndarray]:
+    """int64 values and a null mask (floats must be whole; values outside [lo, hi] are unparsable)."""
+    if pa.types.is_integer(arr.type):
+        null = arr.is_null().to_numpy(zero_copy_only=False)
+        vals = arr.cast(pa.int64()).fill_null(0).to_numpy()
+        if required:
+            chk.flag(null, "missing_value")
+    else:
+        f, null = number(arr, chk, required=required)
+        fin = np.isfinite(f)
+        chk.flag(~null & ~fin, "not_finite")
+        chk.flag(fin & (np.floor(f) != f), "unparsable")
+        vals = np.where(fin, f, 0).astype(np.int64)
+        null = null | ~fin
+    if lo is not None:
+        chk.flag(~null & ((vals < lo) | (vals > hi)), "unparsable")
+    return vals, null
+
+
+def timestamps_ns(arr: pa.Array, chk: Checker, now_ns: int, *, required: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Nanoseconds since the epoch (UTC) from Arrow timestamps, integers (ns) or ISO-8601 text.
+
+    Integers that look like seconds, milliseconds or microseconds are ``timestamp_wrong_unit``;
+    anything before 1990 or more than two days in the future is ``timestamp_out_of_range``.
+    """
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    null_unparsable = None
+    if pa.types.is_timestamp(arr.type):
+        vals = arr.cast(pa.timestamp("ns", arr.type.tz)).cast(pa.int64())
+    elif pa.types.is_date(arr.type):
+        vals = arr.cast(pa.timestamp("ns")).cast(pa.int64()) if pa.types.is_date32(arr.type) else arr.cast(pa.int64())
+    elif pa.types.is_integer(arr.type):
+        vals = arr.cast(pa.int64())
+    elif pa.types.is_floating(arr.type):
+        vals, _ = integer(arr, chk, required=False)
+        vals = pa.array(vals, mask=arr.is_null().to_numpy(zero_copy_only=False))
+    else:
+        s = _blank_to_null(_strings(arr))
+        s = pc.utf8_trim_whitespace(s)
+        try:
+            vals = pc.cast(s, pa.int64())
+        except pa.ArrowInvalid:
+            texts = pd.Series(s.to_numpy(zero_copy_only=False), dtype=object)
+            digits = texts.str.fullmatch(r"-?\d+").fillna(False).astype(bool)
+            out = np.zeros(len(texts), dtype=np.int64)
+            if digits.any():
+                out[digits.to_numpy()] = texts[digits].astype(np.int64).to_numpy()
+            rest = ~digits & texts.notna()
+            if rest.any():
+                parsed = pd.to_datetime(texts[rest], utc=True, format="ISO8601", errors="coerce")
+                ok = parsed.notna().to_numpy()
+                vals_rest = np.zeros(len(parsed), dtype=np.int64)
+                vals_rest[ok] = parsed[ok].dt.as_unit("ns").dt.tz_localize(None).astype(np.int64).to_numpy()
+                out[rest.to_numpy()] = vals_rest
+                bad = np.zeros(len(texts), dtype=bool)
+                bad[np.flatnonzero(rest.to_numpy())[~ok]] = True
+                chk.flag(bad, "unparsable")
+                null_unparsable = bad
+            vals = pa.array(out, mask=texts.isna().to_numpy())
+    null = vals.is_null().to_numpy(zero_copy_only=False)
+    ns = vals.fill_null(0).to_numpy().astype(np.int64, copy=False)
+    if required:
+        chk.flag(null, "missing_value")
+    if null_unparsable is not None:
+        null = null | null_unparsable
+    live = ~null
+    in_range = (ns >= MIN_NS) & (ns <= now_ns + FUTURE_MARGIN_NS)
+    wrong_unit = np.zeros(len(ns), dtype=bool)
+    for scale in (10**9, 10**6, 10**3):   # seconds, milliseconds, microseconds
+        scaled = ns.astype(np.float64) * scale
+        wrong_unit |= (scaled >= MIN_NS) & (scaled <= now_ns + FUTURE_MARGIN_NS)
+    chk.flag(live & ~in_range & wrong_unit, "timestamp_wrong_unit")
+    chk.flag(live & ~in_range, "timestamp_out_of_range")
+    return ns, null
+
+
+def symbols(arr: pa.Array | None, chk: Checker) -> pa.Array:
+    if arr is None:
+        raise ValidationError("input has no symbol column (expected `symbol` or `ticker`)")
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    s = text(arr, chk)
+    s = pc.utf8_trim_whitespace(s)
+    length = pc.utf8_length(s).fill_null(0).to_numpy(zero_copy_only=False)
+    chk.flag(s.is_null().to_numpy(zero_copy_only=False) | (length == 0), "missing_value")
+    chk.flag(length > SYMBOL_MAX, "symbol_too_long")
+    return s
+
+
+def conditions(arr: pa.Array | None, chk: Checker, n: int) -> pa.Array:
+    """Trade conditions as list<int16>: a Massive quoted comma list ("12,37") or a list column."""
+    if arr is None:
+        return pa.nulls(n, pa.large_list(pa.int16()))
+    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+        try:
+            return arr.cast(pa.large_list(pa.int16()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            chk.flag(np.ones(n, bool), "unparsable")
+            return pa.nulls(n, pa.large_list(pa.int16()))
+    if pa.types.is_integer(arr.type) or pa.types.is_null(arr.type):
+        vals = arr.cast(pa.int16())
+        offsets = np.arange(n + 1, dtype=np.int64)
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets), vals.fill_null(0))
+        return pc.if_else(arr.is_null(), pa.scalar(None, lists.type), lists)
+    s = _blank_to_null(_strings(arr))
+    s = pc.replace_substring_regex(s, r"[\[\]{}\s]", "")
+    s = _blank_to_null(s)
+    parts = pc.split_pattern(s, ",")
+    try:
+        return parts.cast(pa.large_list(pa.int16()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        good = []
+        for v in parts.to_pylist():
+            try:
+                good.append(v is None or all(-32768 <= int(x) <= 32767 for x in v))
+            except ValueError:
+                good.append(False)
+        good = np.array(good, dtype=bool)
+        chk.flag(~good, "unparsable")
+        parts = pc.if_else(pa.array(good), parts, pa.scalar(None, parts.type))
+        return parts.cast(pa.large_list(pa.int16()))
+
+
+@dataclass
+class Checked:
+    """A typed batch: ``cols`` by name (numpy or Arrow), ``nulls`` masks, ``code`` per row."""
+
+    n: int
+    cols: dict = field(default_factory=dict)
+    nulls: dict = field(default_factory=dict)
+    code: np.ndarray | None = None
+    meta: dict = field(default_factory=dict)
+
+    def keep(self, mask: np.ndarray) -> "Checked":
+        idx = np.flatnonzero(mask)
+        take = pa.array(idx)
+        out = Checked(len(idx))
+        for k, v in self.cols.items():
+            out.cols[k] = v.take(take) if isinstance(v, (pa.Array, pa.ChunkedArray)) else v[idx]
+        for k, v in self.nulls.items():
+            out.nulls[k] = v[idx]
+        out.code = self.code[idx]
+        out.meta = dict(self.meta)
+        return out
+
+
+def check_ticks(batch: pa.RecordBatch, *, now_ns: int) -> Checked:
+    """Type and validate a batch of trades (canonical columns, Massive trades_v1 or live-feed names)."""
+    cols = renamed(batch, TICK_ALIASES)
+    n = batch.num_rows
+    chk = Checker(n)
+    out = Checked(n)
+    out.cols["symbol"] = symbols(cols.get("symbol"), chk)
+    for name in ("timestamp", "price", "volume"):
+        if name not in cols:
+            raise ValidationError(f"input has no {name} column (columns: {', '.join(batch.schema.names)})")
+    ts, _ = timestamps_ns(cols["timestamp"], chk, now_ns)
+    out.cols["timestamp"] = ts // 1000          # microseconds: PostgreSQL's resolution
+    price, _ = number(cols["price"], chk)
+    chk.flag(~np.isfinite(price) & ~np.isnan(price), "not_finite")
+    chk.flag(np.isnan(price), "not_finite")
+    chk.flag(price <= 0, "non_positive_price")
+    out.cols["price"] = price
+    vol, vnull = number(cols["volume"], chk)
+    chk.flag(~vnull & ~np.isfinite(vol), "not_finite")
+    chk.flag(vol < 0, "negative_size")
+    chk.flag(np.isfinite(vol) & (np.floor(vol) != vol), "unparsable")
+    out.cols["volume"] = np.where(np.isfinite(vol), vol, 0).astype(np.int64)
+    for name, lo, hi in (("exchange", -32768, 32767), ("correction", -32768, 32767), ("tape", -32768, 32767),
+                         ("sequence_number", -2**63, 2**63 - 1)):
+        if name in cols:
+            vals, null = integer(cols[name], chk, required=False, lo=lo, hi=hi)
+        else:
+            vals, null = np.zeros(n, np.int64), np.ones(n, bool)
+        out.cols[name], out.nulls[name] = vals, null
+    for name in ("exchange", "correction"):      # NOT NULL DEFAULT 0 in the table
+        out.cols[name] = np.where(out.nulls.pop(name), 0, out.cols[name])
+    if "participant_timestamp" in cols:
+        pts, pnull = timestamps_ns(cols["participant_timestamp"], Checker(n), now_ns, required=False)
+        out.cols["participant_timestamp"], out.nulls["participant_timestamp"] = pts // 1000, pnull
+    else:
+        out.cols["participant_timestamp"], out.nulls["participant_timestamp"] = np.zeros(n, np.int64), np.ones(n, bool)
+    if "trade_id" in cols:
+        tid = pc.utf8_trim_whitespace(text(_blank_to_null(cols["trade_id"]) if not pa.types.is_integer(cols["trade_id"].type)
+                                           else cols["trade_id"], chk))
+        chk.flag(pc.utf8_length(tid).fill_null(0).to_numpy(zero_copy_only=False) > TRADE_ID_MAX, "trade_id_too_long")
+        out.cols["trade_id"] = tid
+    else:
+        out.cols["trade_id"] = pa.nulls(n, pa.string())
+    out.cols["conditions"] = conditions(cols.get("conditions"), chk, n)
+    out.code = chk.code
+    return out
+
+
+def check_bars(batch: pa.RecordBatch, *, now_ns: int, daily: bool) -> Checked:
+    """Type and validate OHLCV bars (canonical columns or Massive minute/day aggregates)."""
+    cols = renamed(batch, BAR_ALIASES)
+    n = batch.num_rows
+    chk = Checker(n)
+    out = Checked(n)
+    out.cols["symbol"] = symbols(cols.get("symbol"), chk)
+    if daily and "date" in cols and "timestamp" not in cols:
+        d = cols["date"]
+        if not pa.types.is_date(d.type) and not pa.types.is_timestamp(d.type):
+            d = _blank_to_null(_strings(d))
+        ns, _ = timestamps_ns(d, chk, now_ns)
+        out.cols["date_ns"] = ns
+        out.meta["date_is_session"] = True
+    else:
+        if "timestamp" not in cols:
+            raise ValidationError(f"input has no timestamp column (columns: {', '.join(batch.schema.names)})")
+        ns, _ = timestamps_ns(cols["timestamp"], chk, now_ns)
+        out.meta["date_is_session"] = False
+    out.cols["timestamp"] = ns // 1000
+    ohlc = {}
+    for name in ("open", "high", "low", "close", "volume"):
+        if name not in cols:
+            raise ValidationError(f"input has no {name} column (columns: {', '.join(batch.schema.names)})")
+        ohlc[name], null = number(cols[name], chk)
+        chk.flag(~null & ~np.isfinite(ohlc[name]), "not_finite")
+    o, h, lo, c, v = (ohlc[k] for k in ("open", "high", "low", "close", "volume"))
+    chk.flag((o <= 0) | (h <= 0) | (lo <= 0) | (c <= 0), "non_positive_price")
+    chk.flag(v < 0, "negative_size")
+    chk.flag(h < lo, "high_below_low")
+    chk.flag((o < lo) | (o > h), "open_outside_range")
+    chk.flag((c < lo) | (c > h), "close_outside_range")
+    out.cols.update(open=o, high=h, low=lo, close=c, volume=np.rint(np.where(np.isfinite(v), v, 0)).astype(np.int64))
+    if "vwap" in cols:
+        vw, vnull = number(cols["vwap"], chk, required=False)
+        vnull = vnull | ~np.isfinite(vw) | (vw <= 0)
+    else:
+        vw, vnull = np.zeros(n), np.ones(n, bool)
+    out.cols["vwap"], out.nulls["vwap"] = vw, vnull
+    if "trade_count" in cols:
+        tc, tnull = integer(cols["trade_count"], chk, required=False, lo=0, hi=2**31 - 1)
+    else:
+        tc, tnull = np.zeros(n, np.int64), np.ones(n, bool)
+    out.cols["trade_count"], out.nulls["trade_count"] = tc, tnull
+    out.code = chk.code
+    return out
+
+
+def raw_rows(batch: pa.RecordBatch, idx: np.ndarray) -> list[str]:
+    """The raw values of rows ``idx`` as JSON objects (bytes decoded leniently)."""
+    rows = batch.take(pa.array(idx)).to_pylist()
+    out = []
+    for row in rows:
+        out.append(json.dumps({k: _jsonable(v) for k, v in row.items()}, default=str))
+    return out
+
+
+def _jsonable(v):
+    if isinstance(v, bytes):
+        return v.decode("utf-8", errors="backslashreplace")
+    if isinstance(v, float) and not np.isfinite(v):
+        return str(v)
+    if isinstance(v, list):
+        return [_jsonable(x) for x in v]
+    return v

@@ -1,0 +1,457 @@
+"""Public loaders: ``load_ticks``, ``load_bars`` and ``load_symbols``.
+
+How a load runs (one database connection, two threads):
+
+* a producer thread reads the sources in batches, types and validates them (numpy/Arrow, no
+  per-row Python) and encodes the valid rows as binary COPY data, at most two batches ahead;
+* the calling thread writes each batch in its own transaction: unknown symbols registered (or
+  rejected), the rows copied straight into the target inside a savepoint, and, if any key is
+  already there, the savepoint rolled back and the batch copied into a temporary staging table
+  and merged with ``INSERT ... ON CONFLICT DO NOTHING``; rejected rows go to ``quarantine`` in
+  the same transaction. A killed load therefore leaves whole batches only, and running it again
+  stores the rest: every distinct row once.
+
+>>> report = load_ticks("trades_2024-01-02.csv.gz")   # doctest: +SKIP
+>>> print(report)                                      # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Literal
+
+import numpy as np
+import pandas as pd
+import psycopg2
+import psycopg2.errors
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..db.engine import get_engine, raw_connection
+from ..errors import LoadError, UnknownSymbolError, UnknownTimeframeError, ValidationError
+from ..sessions import session_date
+from ..sqlfiles import raw
+from ..types import EngineOrURL, UnknownSymbolPolicy
+from . import validate as v
+from .copy import Column, copy_binary, encode_rows
+from .identity import TradeIds
+from .report import LoadReport
+from .sources import Source, SourceLike, read_json_records, sources_of
+
+log = logging.getLogger(__name__)
+
+Q = "queries/ingest"
+DEFAULT_BATCH_ROWS = 250_000
+Timeframe = Literal["1min", "1d"]
+#: Retries of a batch after a deadlock or serialization failure with a concurrent loader.
+RETRIES = 5
+
+
+@dataclass
+class Prepared:
+    """One batch, ready to write."""
+
+    source: Source
+    rows_read: int
+    valid: int
+    payload: np.ndarray | None
+    symbols: list[str]
+    rejected: dict[str, int] = field(default_factory=dict)
+    q_lines: list[int] = field(default_factory=list)
+    q_reasons: list[str] = field(default_factory=list)
+    q_raws: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Target:
+    """What differs between tables: validation, COPY columns and statements."""
+
+    table: str
+    check: Callable[[pa.RecordBatch], v.Checked]
+    columns: Callable[[v.Checked], list[Column]]
+    per_source: Callable[[], Callable[[v.Checked], None]] | None = None
+
+
+def _tick_columns(c: v.Checked) -> list[Column]:
+    n = c.n
+    return [
+        Column("timestamptz", c.cols["timestamp"]),
+        Column("int8", c.cols["volume"]),
+        Column("int2", c.cols["exchange"]),
+        Column("int2", c.cols["correction"]),
+        Column("numeric", c.cols["price"]),
+        Column("text", c.cols["symbol"]),
+        Column("text", c.cols["trade_id"]),
+        Column("int8", c.cols["sequence_number"], c.nulls["sequence_number"]),
+        Column("int2", c.cols["tape"], c.nulls["tape"]),
+        Column("timestamptz", c.cols["participant_timestamp"], c.nulls["participant_timestamp"]),
+        Column("int2[]", c.cols["conditions"]) if n else Column("int2[]", pa.nulls(0, pa.large_list(pa.int16()))),
+    ]
+
+
+def _bar_columns(c: v.Checked, daily: bool) -> list[Column]:
+    first = Column("date", c.cols["date"]) if daily else Column("timestamptz", c.cols["timestamp"])
+    return [
+        first,
+        Column("int8", c.cols["volume"]),
+        Column("numeric", c.cols["open"]),
+        Column("numeric", c.cols["high"]),
+        Column("numeric", c.cols["low"]),
+        Column("numeric", c.cols["close"]),
+        Column("numeric", c.cols["vwap"], c.nulls["vwap"]),
+        Column("int4", c.cols["trade_count"], c.nulls["trade_count"]),
+        Column("text", c.cols["symbol"]),
+        Column("text", pa.array(np.full(c.n, "vendor", dtype=object), pa.string())),
+    ]
+
+
+def _daily_dates(calendar: str):
+    def add(c: v.Checked) -> None:
+        ns = c.cols["timestamp"] * 1000
+        if c.meta.get("date_is_session"):
+            days = ns // (86_400 * 10**9)
+        else:
+            dates = session_date(pd.Series(pd.to_datetime(ns, unit="ns", utc=True)), calendar)
+            days = np.asarray(dates, dtype="datetime64[D]").astype(np.int64)
+        c.cols["date"] = days.astype(np.int32)
+    return add
+
+
+class _Writer:
+    """Runs one load: the producer thread and the per-batch transactions."""
+
+    def __init__(self, target: Target, engine_or_url: EngineOrURL, unknown_symbols: UnknownSymbolPolicy,
+                 batch_rows: int, progress: bool | None):
+        if unknown_symbols not in ("register", "reject"):
+            raise ValidationError(f"unknown_symbols must be 'register' or 'reject'; got {unknown_symbols!r}")
+        if int(batch_rows) < 1:
+            raise ValidationError(f"batch_rows must be positive; got {batch_rows!r}")
+        self.target = target
+        self.engine = get_engine(engine_or_url)
+        self.policy = unknown_symbols
+        self.batch_rows = int(batch_rows)
+        self.progress = progress
+        self.now_ns = time.time_ns()
+
+    # -- producer -----------------------------------------------------------------------------
+    def _prepare(self, src: Source, raw_batch, known: set[str], hook) -> Prepared:
+        batch = raw_batch.batch
+        checked = self.target.check(batch)
+        code = checked.code
+        if self.policy == "reject" and batch.num_rows:
+            ok = code == 0
+            uniq = pc.unique(checked.cols["symbol"].filter(pa.array(ok))).to_pylist() if ok.any() else []
+            unknown = [s for s in uniq if s not in known]
+            if unknown:
+                bad = pc.is_in(checked.cols["symbol"], value_set=pa.array(unknown, pa.string())).to_numpy(
+                    zero_copy_only=False)
+                code[bad & ok] = v.CODE["unknown_symbol"]
+        ok = code == 0
+        prepared = Prepared(src, batch.num_rows, int(ok.sum()), None, [])
+        if not ok.all():
+            idx = np.flatnonzero(~ok)
+            prepared.q_lines = (idx + raw_batch.first_line).tolist()
+            prepared.q_reasons = [v.REASONS[c] for c in code[idx]]
+            prepared.q_raws = v.raw_rows(batch, idx)
+            for reason, count in zip(*np.unique(code[idx], return_counts=True)):
+                prepared.rejected[v.REASONS[reason]] = int(count)
+            checked = checked.keep(ok)
+        if checked.n:
+            if hook is not None:
+                hook(checked)
+            prepared.symbols = pc.unique(checked.cols["symbol"]).to_pylist()
+            prepared.payload = encode_rows(self.target.columns(checked), checked.n)
+        return prepared
+
+    def _produce(self, sources: list[Source], known: set[str], out: queue.Queue, stop: threading.Event) -> None:
+        try:
+            for src in sources:
+                hook = self.target.per_source() if self.target.per_source else None
+                out.put(("start", src))
+                for raw_batch in src.batches(self.batch_rows):
+                    if stop.is_set():
+                        return
+                    out.put(("batch", self._prepare(src, raw_batch, known, hook)))
+                out.put(("end", src))
+            out.put(("done", None))
+        except BaseException as exc:  # handed to the writing thread
+            out.put(("error", exc))
+
+    # -- consumer -----------------------------------------------------------------------------
+    def run(self, source: SourceLike) -> LoadReport:
+        sources = sources_of(source)
+        table = self.target.table
+        report = LoadReport(table, [s.name for s in sources])
+        started = time.perf_counter()
+        conn = raw_connection(self.engine)
+        try:
+            cur = conn.cursor()
+            cur.execute(raw(Q, "known_symbols"))
+            known = {r[0] for r in cur.fetchall()}
+            cur.execute(raw(Q, f"stage_{table}"))
+            conn.commit()
+            total = sum((s.row_count() or 0) for s in sources) if all(s.row_count() is not None for s in sources) else None
+            bar = _progress_bar(self.progress, total, table)
+            out: queue.Queue = queue.Queue(maxsize=2)
+            stop = threading.Event()
+            producer = threading.Thread(target=self._produce, args=(sources, known, out, stop),
+                                        name="tickstock-ingest-reader", daemon=True)
+            producer.start()
+            direct = True
+            load_id = None
+            try:
+                while True:
+                    kind, item = out.get()
+                    if kind == "error":
+                        raise item
+                    if kind == "done":
+                        break
+                    if kind == "start":
+                        cur.execute(raw(Q, "load_start"), {"target": table, "source": item.name,
+                                                           "source_key": item.key})
+                        load_id = cur.fetchone()[0]
+                        conn.commit()
+                        continue
+                    if kind == "end":
+                        cur.execute(raw(Q, "load_finish"), {"status": "done", "id": load_id})
+                        conn.commit()
+                        continue
+                    inserted, direct = self._write(conn, item, known, direct, load_id)
+                    report.rows_read += item.rows_read
+                    report.inserted += inserted
+                    report.already_present += item.valid - inserted
+                    for reason, count in item.rejected.items():
+                        report.reject(reason, count)
+                    bar.update(item.rows_read)
+            except BaseException:
+                stop.set()
+                while producer.is_alive():   # unblock the producer so it can stop
+                    try:
+                        out.get(timeout=0.1)
+                    except queue.Empty:
+                        pass
+                conn.rollback()
+                if load_id is not None:
+                    try:
+                        cur.execute(raw(Q, "load_finish"), {"status": "failed", "id": load_id})
+                        conn.commit()
+                    except psycopg2.Error:
+                        conn.rollback()
+                raise
+            finally:
+                bar.close()
+            producer.join()
+        except psycopg2.Error as exc:
+            raise LoadError(f"load into {table} failed; the failed batch was rolled back: "
+                            f"{str(exc).strip().splitlines()[0]}") from exc
+        finally:
+            conn.close()
+        return report.finish(time.perf_counter() - started)
+
+    def _write(self, conn, item: Prepared, known: set[str], direct: bool, load_id) -> tuple[int, bool]:
+        """Write one batch in one transaction; returns (rows inserted, try direct COPY next time)."""
+        table = self.target.table
+        for attempt in range(RETRIES + 1):
+            cur = conn.cursor()
+            try:
+                new = [s for s in item.symbols if s not in known]
+                if new:
+                    if self.policy == "reject":   # deleted since the load started
+                        raise UnknownSymbolError(new)
+                    cur.execute(raw(Q, "register_symbols"), {"symbols": new})
+                inserted = 0
+                if item.payload is not None:
+                    staged = not direct or attempt > 0
+                    if not staged:
+                        cur.execute("SAVEPOINT ingest_direct")
+                        try:
+                            inserted = copy_binary(cur, raw(Q, f"copy_{table}"), item.payload)
+                            cur.execute("RELEASE SAVEPOINT ingest_direct")
+                        except psycopg2.errors.UniqueViolation:
+                            cur.execute("ROLLBACK TO SAVEPOINT ingest_direct")
+                            staged = True
+                    if staged:
+                        copy_binary(cur, raw(Q, f"copy_stage_{table}"), item.payload)
+                        cur.execute(raw(Q, f"merge_{table}"))
+                        inserted = cur.rowcount
+                        direct = inserted == item.valid
+                if item.q_lines:
+                    cur.execute(raw(Q, "quarantine_rows"), {
+                        "target": table, "source": item.source.name, "source_key": item.source.key,
+                        "lines": item.q_lines, "reasons": item.q_reasons, "raws": item.q_raws})
+                cur.execute(raw(Q, "load_progress"), {
+                    "id": load_id, "rows_read": item.rows_read, "inserted": inserted,
+                    "already_present": item.valid - inserted, "rejected": item.rows_read - item.valid})
+                conn.commit()
+                known.update(new)
+                return inserted, direct
+            except (psycopg2.errors.DeadlockDetected, psycopg2.errors.SerializationFailure):
+                conn.rollback()
+                if attempt == RETRIES:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+            except BaseException:
+                conn.rollback()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _progress_bar(progress: bool | None, total: int | None, table: str):
+    from tqdm.auto import tqdm
+
+    disable = (progress is False) or (progress is None and not sys.stderr.isatty())
+    return tqdm(total=total, unit="rows", unit_scale=True, desc=f"load {table}", disable=disable,
+                delay=0 if progress else 2.0, leave=False)
+
+
+def load_ticks(source: SourceLike, engine_or_url: EngineOrURL = None, *,
+               unknown_symbols: UnknownSymbolPolicy = "register", batch_rows: int = DEFAULT_BATCH_ROWS,
+               progress: bool | None = None) -> LoadReport:
+    """Load trades into ``ticks``, exactly once, from a DataFrame, CSV/CSV.gz/Parquet file(s) or a
+    Massive ``trades_v1`` flat file.
+
+    Columns: ``symbol`` (or ``ticker``), ``timestamp`` (tz-aware, ISO text or integer ns; Massive's
+    ``sip_timestamp``), ``price``, ``volume`` (or ``size``), and optionally ``exchange``,
+    ``trade_id`` (or ``id``), ``sequence_number``, ``conditions``, ``correction``, ``tape``,
+    ``participant_timestamp``. Rows without a trade id get a deterministic one
+    (see :mod:`tickstock_research.ingest.identity`). ``unknown_symbols="register"`` adds a minimal
+    ``symbols`` row, ``"reject"`` quarantines the row. ``progress``: None shows a bar on a terminal
+    for loads longer than 2 s, True always, False never.
+
+    >>> load_ticks("us_stocks_sip/trades_v1/2024/01/2024-01-02.csv.gz")   # doctest: +SKIP
+    """
+    def check(batch):
+        return v.check_ticks(batch, now_ns=writer.now_ns)
+
+    def per_source():
+        ids = TradeIds()
+        return lambda c: ids.assign(c.cols)
+
+    target = Target("ticks", check, _tick_columns, per_source)
+    writer = _Writer(target, engine_or_url, unknown_symbols, batch_rows, progress)
+    return writer.run(source)
+
+
+def load_bars(source: SourceLike, engine_or_url: EngineOrURL = None, *, timeframe: Timeframe = "1min",
+              unknown_symbols: UnknownSymbolPolicy = "register", batch_rows: int = DEFAULT_BATCH_ROWS,
+              progress: bool | None = None, calendar: str = "XNYS") -> LoadReport:
+    """Load vendor OHLCV bars: ``timeframe="1min"`` into ``ohlcv_1min`` or ``"1d"`` into
+    ``ohlcv_daily`` (keyed by the exchange session date of the bar's start, or a ``date`` column),
+    with ``source='vendor'``; bars already present are left as they are.
+
+    Columns: ``symbol``/``ticker``, ``timestamp``/``window_start`` (ns, tz-aware or ISO),
+    ``open, high, low, close, volume`` and optionally ``vwap``, ``trade_count``/``transactions``
+    (Massive ``minute_aggs_v1`` / ``day_aggs_v1`` files as they come).
+
+    >>> load_bars("minute_aggs_v1/2024-01-02.csv.gz", timeframe="1min")   # doctest: +SKIP
+    """
+    if timeframe not in ("1min", "1d"):
+        raise UnknownTimeframeError(timeframe, ["1min", "1d"])
+    daily = timeframe == "1d"
+
+    def check(batch):
+        return v.check_bars(batch, now_ns=writer.now_ns, daily=daily)
+
+    def per_source():
+        return _daily_dates(calendar) if daily else None
+
+    target = Target("ohlcv_daily" if daily else "ohlcv_1min", check,
+                    lambda c: _bar_columns(c, daily), per_source)
+    writer = _Writer(target, engine_or_url, unknown_symbols, batch_rows, progress)
+    return writer.run(source)
+
+
+SYMBOL_FIELDS = ["symbol", "name", "exchange", "market", "locale", "currency_name", "currency_symbol", "type",
+                 "active", "cik", "composite_figi", "share_class_figi", "last_updated_utc", "market_cap",
+                 "weighted_shares_outstanding"]
+_SYMBOL_ALIASES = {"ticker": "symbol", "primary_exchange": "exchange"}
+_SYMBOL_WIDTH = {"symbol": 20, "name": 200, "exchange": 20, "market": 20, "locale": 10, "currency_name": 50,
+                 "currency_symbol": 5, "type": 20, "cik": 20, "composite_figi": 50, "share_class_figi": 50}
+
+
+def load_symbols(source: SourceLike, engine_or_url: EngineOrURL = None) -> LoadReport:
+    """Insert or update ``symbols`` from a DataFrame, CSV or Massive ``/v3/reference/tickers`` JSON
+    pages (their ``results`` list). Fields missing from the input keep their stored values.
+
+    >>> load_symbols("reference_tickers_page1.json")   # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    srcs = sources_of(source)
+    report = LoadReport("symbols", [s.name for s in srcs])
+    engine = get_engine(engine_or_url)
+    conn = raw_connection(engine)
+    try:
+        cur = conn.cursor()
+        for src in srcs:
+            frame = src.frame if src.kind == "dataframe" else (
+                read_json_records(src.path) if src.kind == "json" else
+                pd.read_csv(src.path, dtype=str, keep_default_na=False, na_values=[""]))
+            frame = frame.rename(columns=lambda c: str(c).strip().lower())
+            frame = frame.rename(columns={k: t for k, t in _SYMBOL_ALIASES.items() if t not in frame.columns})
+            if "symbol" not in frame.columns:
+                raise ValidationError(f"{src.name}: no symbol/ticker column")
+            frame = frame[[c for c in SYMBOL_FIELDS if c in frame.columns]]
+            good, lines, reasons, raws = [], [], [], []
+            first = 2 if src.kind == "csv" else 1
+            for i, rec in enumerate(frame.to_dict("records")):   # reference data: small
+                rec = {k: (None if _missing(x) else x) for k, x in rec.items()}
+                reason = _symbol_problem(rec)
+                report.rows_read += 1
+                if reason:
+                    lines.append(i + first)
+                    reasons.append(reason)
+                    raws.append(json.dumps(rec, default=str))
+                    report.reject(reason, 1)
+                else:
+                    rec["symbol"] = str(rec["symbol"]).strip()
+                    if isinstance(rec.get("active"), str):
+                        rec["active"] = rec["active"].strip().lower() in ("true", "t", "1", "yes")
+                    good.append(rec)
+            try:
+                if good:
+                    cur.execute(raw(Q, "upsert_symbols"), {"rows": json.dumps(good, default=str)})
+                    flags = [r[0] for r in cur.fetchall()]
+                    report.inserted += sum(flags)
+                    report.already_present += len(flags) - sum(flags)
+                if lines:
+                    cur.execute(raw(Q, "quarantine_rows"), {
+                        "target": "symbols", "source": src.name, "source_key": src.key,
+                        "lines": lines, "reasons": reasons, "raws": raws})
+                conn.commit()
+            except psycopg2.Error as exc:
+                conn.rollback()
+                raise LoadError(f"{src.name}: loading symbols failed: {str(exc).strip().splitlines()[0]}") from exc
+    finally:
+        conn.close()
+    return report.finish(time.perf_counter() - started)
+
+
+def _missing(x) -> bool:
+    if x is None:
+        return True
+    if isinstance(x, float) and np.isnan(x):
+        return True
+    return isinstance(x, str) and not x.strip()
+
+
+def _symbol_problem(rec: dict) -> str | None:
+    sym = rec.get("symbol")
+    if sym is None:
+        return "missing_value"
+    if len(str(sym).strip()) > 20:
+        return "symbol_too_long"
+    for k, width in _SYMBOL_WIDTH.items():
+        if k != "symbol" and rec.get(k) is not None and len(str(rec[k])) > width:
+            return "value_too_long"
+    for k in ("market_cap", "weighted_shares_outstanding"):
+        if rec.get(k) is not None:
+            try:
+                rec[k] = int(round(float(rec[k])))
+            except (TypeError, ValueError):
+                return "unparsable"
+    return None
