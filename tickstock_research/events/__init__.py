@@ -1,0 +1,11 @@
+"""Pattern events: record detections, query them, scan symbols and audit what followed.
+
+>>> from tickstock_research.events import scan, query_events, audit   # doctest: +SKIP
+"""
+from .audit import AuditResult, audit, forward_returns
+from .bars import read_bars
+from .scan import ScanReport, detect_all, scan
+from .writer import WriteCounts, event_details, query_events, write_events
+
+__all__ = ["AuditResult", "audit", "forward_returns", "read_bars", "ScanReport", "detect_all", "scan",
+           "WriteCounts", "event_details", "query_events", "write_events"]

@@ -1,0 +1,137 @@
+"""The event audit (US11): what happened after each pattern event, against the plain baseline.
+
+For every event the forward return after N bars is ``close[t+N] / close[t] - 1`` on the
+symbol's bars of the event's timeframe (t is the event's bar; NaN when fewer than N bars
+follow). A *hit* is a forward return in the stated direction (> 0 for long/bullish, < 0 for
+short/bearish; neutral events have no hit rate). The baseline is the same statistic over every
+bar in [start, end] of the same symbols (those of the group's events), so an analyst can see
+whether a pattern beats just holding those symbols.
+
+>>> result = audit(url, patterns=["Doji", "Hammer"], horizons=(1, 5))   # doctest: +SKIP
+>>> result.summary.sort_values("excess_mean", ascending=False)           # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..db.engine import get_engine
+from ..patterns.base import timeframe_kind
+from ..types import EngineOrURL, TimestampLike
+from .bars import intraday_bounds, read_bars
+from .writer import query_events
+
+SIGN = {"long": 1.0, "bullish": 1.0, "short": -1.0, "bearish": -1.0, "neutral": np.nan}
+SUMMARY_COLUMNS = ["pattern", "timeframe", "direction", "horizon", "events", "n", "mean", "median", "std",
+                   "hit_rate", "baseline_n", "baseline_mean", "baseline_median", "baseline_hit_rate",
+                   "excess_mean", "excess_hit_rate"]
+
+
+@dataclass
+class AuditResult:
+    """``summary``: one row per (pattern, timeframe, direction, horizon), sortable;
+    ``returns``: one row per event and horizon (symbol, timestamp, pattern, timeframe,
+    direction, horizon, forward_return, hit); ``baseline``: per horizon over all audited symbols."""
+
+    summary: pd.DataFrame
+    returns: pd.DataFrame
+    baseline: pd.DataFrame
+    timeframe: str
+    horizons: tuple[int, ...]
+    symbols: list[str] = field(default_factory=list)
+
+    def table(self, horizon: int | None = None) -> pd.DataFrame:
+        """The summary (of one horizon), best excess mean first."""
+        s = self.summary if horizon is None else self.summary[self.summary["horizon"] == horizon]
+        return s.sort_values("excess_mean", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def forward_returns(bars: pd.DataFrame, horizons: Iterable[int]) -> pd.DataFrame:
+    """``close[t+N] / close[t] - 1`` for each N, as columns named by N (NaN near the end)."""
+    close = bars["close"].astype("float64")
+    return pd.DataFrame({int(h): close.shift(-int(h)) / close - 1.0 for h in horizons}, index=bars.index)
+
+
+def _event_bar_keys(timestamps: pd.Series, daily: bool) -> pd.DatetimeIndex:
+    ts = pd.DatetimeIndex(pd.to_datetime(timestamps, utc=True))
+    return ts.tz_convert("UTC").tz_localize(None).normalize() if daily else ts
+
+
+def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None = None,
+          patterns: str | Iterable[str] | None = None, timeframe: str = "1d", horizons: Iterable[int] = (1, 5, 20),
+          start: TimestampLike | None = None, end: TimestampLike | None = None) -> AuditResult:
+    """Audit the stored events of ``timeframe`` (filtered by symbols, patterns, [start, end]).
+
+    Bars are read from ``start`` onwards (with no end, so events near ``end`` still get their
+    forward bars); the baseline uses the bars inside [start, end].
+    """
+    horizons = tuple(int(h) for h in horizons)
+    if not horizons or min(horizons) < 1:
+        from ..errors import ValidationError
+        raise ValidationError(f"horizons must be positive bar counts; got {horizons}")
+    tf, kind = timeframe_kind(timeframe)
+    daily = kind == "daily"
+    engine = get_engine(engine_or_url)
+    if daily:
+        ev_start, ev_end = start, end
+    else:
+        lo, hi = intraday_bounds(start, end)
+        ev_start, ev_end = lo, (hi - pd.Timedelta(microseconds=1)) if hi is not None else None
+    events = query_events(engine, symbols=symbols, patterns=patterns, start=ev_start, end=ev_end, timeframe=tf)
+    if symbols is None:
+        chosen = sorted(events["symbol"].unique())
+    else:
+        chosen = [symbols] if isinstance(symbols, str) else list(symbols)
+
+    pieces, base = [], {}
+    for sym in chosen:
+        bars = read_bars(engine, sym, tf, start, None)
+        fwd = forward_returns(bars, horizons)
+        inside = np.ones(len(bars), dtype=bool)
+        if end is not None and len(bars):
+            last = read_bars(engine, sym, tf, start, end)
+            inside = bars.index <= (last.index[-1] if len(last) else bars.index[0] - pd.Timedelta(1))
+        base[sym] = fwd[inside]
+        ev = events[events["symbol"] == sym]
+        if len(ev):
+            at = fwd.reindex(_event_bar_keys(ev["timestamp"], daily))
+            part = ev[["symbol", "timestamp", "pattern", "timeframe", "direction"]].reset_index(drop=True)
+            for h in horizons:
+                pieces.append(part.assign(horizon=h, forward_return=at[h].to_numpy()))
+    cols = ["symbol", "timestamp", "pattern", "timeframe", "direction", "horizon", "forward_return"]
+    returns = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=cols)
+    returns["forward_return"] = returns["forward_return"].astype("float64")
+    sign = returns["direction"].map(SIGN).astype("float64")
+    returns["hit"] = np.where(returns["forward_return"].isna() | sign.isna(), np.nan,
+                              (returns["forward_return"] * sign > 0).astype("float64"))
+
+    rows = []
+    for (pattern, tframe, direction, h), grp in returns.groupby(["pattern", "timeframe", "direction", "horizon"], sort=True):
+        r = grp["forward_return"].dropna()
+        s = SIGN[direction]
+        b = pd.concat([base[x][h] for x in grp["symbol"].unique() if x in base]).dropna() if len(grp) else pd.Series(dtype=float)
+        hit = grp["hit"].dropna()
+        b_hit = float((b * s > 0).mean()) if len(b) and not np.isnan(s) else np.nan
+        row = {"pattern": pattern, "timeframe": tframe, "direction": direction, "horizon": int(h),
+               "events": int(grp[["symbol", "timestamp"]].drop_duplicates().shape[0]), "n": int(len(r)),
+               "mean": r.mean() if len(r) else np.nan, "median": r.median() if len(r) else np.nan,
+               "std": r.std() if len(r) > 1 else np.nan,
+               "hit_rate": hit.mean() if len(hit) else np.nan, "baseline_n": int(len(b)),
+               "baseline_mean": b.mean() if len(b) else np.nan, "baseline_median": b.median() if len(b) else np.nan,
+               "baseline_hit_rate": b_hit}
+        row["excess_mean"] = row["mean"] - row["baseline_mean"]
+        row["excess_hit_rate"] = row["hit_rate"] - row["baseline_hit_rate"]
+        rows.append(row)
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+    brow = []
+    allb = {h: pd.concat([base[s][h] for s in base]).dropna() if base else pd.Series(dtype=float) for h in horizons}
+    for h in horizons:
+        b = allb[h]
+        brow.append({"horizon": h, "n": len(b), "mean": b.mean() if len(b) else np.nan,
+                     "median": b.median() if len(b) else np.nan, "up_rate": float((b > 0).mean()) if len(b) else np.nan})
+    return AuditResult(summary=summary, returns=returns, baseline=pd.DataFrame(brow), timeframe=tf,
+                       horizons=horizons, symbols=list(chosen))

@@ -1,0 +1,150 @@
+"""Write pattern detections to ``events`` (batch upsert) and read them back with filters.
+
+The ``details`` JSON has one shape for every pattern (SPEC section 5)::
+
+    {"pattern": "Doji", "symbol": "AAPL", "timestamp": "2024-03-08T14:31:00+00:00", "price": 171.2,
+     "timeframe": "1min", "direction": "neutral", "parameters": {...}, "metadata": {...}}
+
+Daily detections (indexed by session date) are stored at midnight UTC of the session date.
+Re-writing identical events adds nothing and updates nothing (``updated_at`` is kept);
+a changed detection (new price, parameters or metadata) is updated in place.
+
+>>> with engine.begin() as conn:                                        # doctest: +SKIP
+...     write_events(conn, get_pattern("Doji").detect(bars), symbol="AAPL", timeframe="1d")
+WriteCounts(inserted=12, updated=0, unchanged=0)
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+import pandas as pd
+from psycopg2.extras import execute_values
+from sqlalchemy.engine import Connection
+
+from ..db.engine import get_engine
+from ..errors import PatternError, ValidationError
+from ..patterns.base import DIRECTIONS, _plain, timeframe_kind
+from ..sessions import to_utc
+from ..sqlfiles import query, raw
+from ..types import EngineOrURL, TimestampLike
+
+FAMILY = "queries/events"
+PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    """What a write did: new rows, changed rows, and rows already stored identically."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+    def __add__(self, other: "WriteCounts") -> "WriteCounts":
+        return WriteCounts(self.inserted + other.inserted, self.updated + other.updated,
+                           self.unchanged + other.unchanged)
+
+
+def utc_timestamp(value) -> pd.Timestamp:
+    """A detection's timestamp in UTC (naive values, i.e. session dates, are read as UTC)."""
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def event_details(row: dict, *, symbol: str, timeframe: str, adjustment: str | None = None) -> dict:
+    """The ``details`` JSON of one detection row (timestamp ISO-8601 UTC)."""
+    metadata = {k: _plain(v) for k, v in dict(row.get("metadata") or {}).items()}
+    if adjustment is not None:
+        metadata["adjustment"] = adjustment
+    return {
+        "pattern": row["pattern"],
+        "symbol": symbol,
+        "timestamp": utc_timestamp(row["timestamp"]).isoformat(),
+        "price": _plain(row["price"]),
+        "timeframe": timeframe,
+        "direction": row["direction"],
+        "parameters": {k: _plain(v) for k, v in dict(row.get("parameters") or {}).items()},
+        "metadata": metadata,
+    }
+
+
+def write_events(conn: Connection, detections: pd.DataFrame, *, symbol: str, timeframe: str,
+                 adjustment: str | None = None) -> WriteCounts:
+    """Upsert one symbol's detections into ``events`` in batches; returns :class:`WriteCounts`.
+
+    ``conn`` is an SQLAlchemy Connection: the caller owns the transaction (``engine.begin()``).
+    ``adjustment`` (e.g. ``"split"``) names how the bars were adjusted and is recorded in
+    ``details.metadata.adjustment``. Duplicate keys within ``detections`` keep the last row.
+    Writing needs the ``tickstock_writer`` role (analysts can only read).
+    """
+    if detections is None or len(detections) == 0:
+        return WriteCounts()
+    missing = {"timestamp", "pattern", "direction", "price"} - set(detections.columns)
+    if missing:
+        raise ValidationError(f"detections are missing column(s) {', '.join(sorted(missing))}")
+    tf = timeframe_kind(timeframe)[0]
+    rows: dict[tuple, tuple] = {}
+    for rec in detections.to_dict("records"):
+        if rec["direction"] not in DIRECTIONS:
+            raise PatternError(f"direction {rec['direction']!r} is not one of {DIRECTIONS}")
+        details = event_details(rec, symbol=symbol, timeframe=tf, adjustment=adjustment)
+        ts = details["timestamp"]
+        price = details["price"]
+        rows[(ts, rec["pattern"])] = (
+            symbol, ts, rec["pattern"], tf, rec["direction"], None if price is None else repr(float(price)),
+            json.dumps(details, sort_keys=True, allow_nan=False))
+    values = list(rows.values())
+    if not conn.in_transaction():  # driver-level work does not autobegin: begin as conn.execute() would
+        conn.begin()
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        returned = execute_values(cur, raw(FAMILY, "upsert_events"), values,
+                                  template=raw(FAMILY, "upsert_events_template").strip(),
+                                  page_size=PAGE_SIZE, fetch=True)
+    finally:
+        cur.close()
+    inserted = sum(1 for (flag,) in returned if flag)
+    updated = len(returned) - inserted
+    return WriteCounts(inserted, updated, len(values) - len(returned))
+
+
+def _list(value: str | Iterable[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def query_events(engine_or_url: EngineOrURL = None, *, symbols: str | Iterable[str] | None = None,
+                 patterns: str | Iterable[str] | None = None, direction: str | Iterable[str] | None = None,
+                 start: TimestampLike | None = None, end: TimestampLike | None = None,
+                 timeframe: str | None = None) -> pd.DataFrame:
+    """Events filtered by symbol(s), pattern(s), direction(s), timeframe and time [start, end].
+
+    Returns columns symbol, timestamp (UTC), pattern, timeframe, direction, price (float),
+    details (dict), created_at, updated_at, sorted by symbol and time. Naive bounds are UTC.
+
+    >>> query_events(url, symbols=["AAPL"], patterns="Doji", start="2024-01-01")  # doctest: +SKIP
+    """
+    engine = get_engine(engine_or_url)
+    params = {"symbols": _list(symbols), "patterns": _list(patterns), "directions": _list(direction),
+              "timeframe": timeframe_kind(timeframe)[0] if timeframe else None,
+              "start": to_utc(start).to_pydatetime() if start is not None else None,
+              "end": to_utc(end).to_pydatetime() if end is not None else None}
+    if params["directions"]:
+        bad = set(params["directions"]) - set(DIRECTIONS)
+        if bad:
+            raise ValidationError(f"unknown direction(s) {sorted(bad)}; expected {', '.join(DIRECTIONS)}")
+    with engine.connect() as conn:
+        result = conn.execute(query(FAMILY, "select_events"), params)
+        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    if frame.empty:
+        frame = frame.astype({"price": "float64"})
+    for col in ("timestamp", "created_at", "updated_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    return frame
