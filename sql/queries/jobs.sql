@@ -1,0 +1,41 @@
+-- The nightly job: lock, run records, drop-folder bookkeeping.
+
+-- name: try_lock
+-- Session-level advisory lock keyed by (job class, YYYYMMDD); held on the job's own connection.
+SELECT pg_try_advisory_lock(CAST(:classid AS integer), CAST(:objid AS integer));
+
+-- name: unlock
+SELECT pg_advisory_unlock(CAST(:classid AS integer), CAST(:objid AS integer));
+
+-- name: lock_holder
+SELECT a.pid, a.application_name, a.backend_start
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.classid = CAST(:classid AS oid) AND l.objid = CAST(:objid AS oid)
+  AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+LIMIT 1;
+
+-- name: start_run
+INSERT INTO job_runs (job, run_date) VALUES (:job, :run_date) RETURNING id;
+
+-- name: finish_run
+UPDATE job_runs SET status = :status, finished_at = now(), steps = CAST(:steps AS jsonb), error = :error
+WHERE id = :id;
+
+-- name: last_runs
+SELECT id, job, run_date, status, started_at, finished_at, error
+FROM job_runs WHERE job = :job AND run_date = :run_date ORDER BY started_at DESC LIMIT :limit;
+
+-- name: file_loaded
+SELECT loaded_at, report FROM job_files WHERE name = :name AND sha256 = :sha256;
+
+-- name: record_file
+INSERT INTO job_files (name, sha256, bytes, session_date, kind, report)
+VALUES (:name, :sha256, :bytes, :session_date, :kind, CAST(:report AS jsonb))
+ON CONFLICT (name, sha256) DO UPDATE SET loaded_at = now(), report = EXCLUDED.report;
+
+-- name: files_for_date
+SELECT name, sha256, bytes, kind, loaded_at, report FROM job_files
+WHERE session_date = :session_date ORDER BY name, loaded_at;
+
+-- name: symbol_list
+SELECT symbol FROM symbols WHERE active ORDER BY symbol;

@@ -1,0 +1,85 @@
+-- Read-only queries behind the report and data-quality notebooks. Times are UTC; session
+-- bounds come from the exchange calendar in Python and arrive as :start / :end.
+
+-- name: ticks_by_symbol
+SELECT symbol, count(*) AS trades, sum(volume) AS volume,
+       count(*) FILTER (WHERE correction <> 0) AS corrected,
+       min("timestamp") AS first_trade, max("timestamp") AS last_trade
+FROM ticks
+WHERE "timestamp" >= :start AND "timestamp" < :end
+GROUP BY symbol ORDER BY symbol;
+
+-- name: minute_bars_by_symbol
+SELECT symbol, count(*) AS minute_bars, sum(volume) AS volume,
+       min("timestamp") AS first_minute, max("timestamp") AS last_minute
+FROM ohlcv_1min
+WHERE "timestamp" >= :start AND "timestamp" < :end
+GROUP BY symbol ORDER BY symbol;
+
+-- name: daily_bars_for_date
+SELECT symbol, date, open, high, low, close, volume, vwap, trade_count
+FROM ohlcv_daily WHERE date = :date ORDER BY symbol;
+
+-- name: minute_coverage
+-- Regular-session minutes present per symbol in [start, end), to compare with the calendar.
+SELECT symbol, count(*) AS minutes, sum(volume) AS volume
+FROM ohlcv_1min
+WHERE "timestamp" >= :start AND "timestamp" < :end
+GROUP BY symbol ORDER BY symbol;
+
+-- name: daily_volume
+SELECT symbol, volume FROM ohlcv_daily WHERE date = :date ORDER BY symbol;
+
+-- name: quarantine_summary
+SELECT target, reason, count(*) AS rows, max(created_at) AS last_seen
+FROM quarantine
+WHERE created_at >= :since
+GROUP BY target, reason ORDER BY rows DESC, target, reason;
+
+-- name: same_timestamp_trades
+-- Distinct trades that share a symbol and a timestamp (all must be kept).
+SELECT symbol, "timestamp", count(*) AS trades
+FROM ticks
+WHERE "timestamp" >= :start AND "timestamp" < :end
+GROUP BY symbol, "timestamp" HAVING count(*) > 1
+ORDER BY symbol, "timestamp";
+
+-- name: events_between
+SELECT symbol, "timestamp", pattern, timeframe, direction, price, details
+FROM events
+WHERE "timestamp" >= :start AND "timestamp" < :end
+ORDER BY symbol, "timestamp", pattern;
+
+-- name: daily_bars_range
+SELECT symbol, date, open, high, low, close, volume
+FROM ohlcv_daily
+WHERE symbol = :symbol AND date >= :start AND date <= :end
+ORDER BY date;
+
+-- name: events_for_symbol
+SELECT symbol, "timestamp", pattern, timeframe, direction, price, details
+FROM events
+WHERE symbol = :symbol AND timeframe = :timeframe AND "timestamp" >= :start AND "timestamp" < :end
+ORDER BY "timestamp", pattern;
+
+-- name: row_counts
+SELECT 'symbols' AS table_name, count(*) AS rows FROM symbols
+UNION ALL SELECT 'ticks', count(*) FROM ticks
+UNION ALL SELECT 'ohlcv_1min', count(*) FROM ohlcv_1min
+UNION ALL SELECT 'ohlcv_daily', count(*) FROM ohlcv_daily
+UNION ALL SELECT 'events', count(*) FROM events
+UNION ALL SELECT 'quarantine', count(*) FROM quarantine;
+
+-- name: chunk_compression
+-- Per hypertable: chunks and how many are compressed (TimescaleDB tiers only).
+SELECT hypertable_name AS table_name, count(*) AS chunks,
+       count(*) FILTER (WHERE is_compressed) AS compressed_chunks
+FROM timescaledb_information.chunks
+GROUP BY hypertable_name ORDER BY hypertable_name;
+
+-- name: daily_bars_span
+SELECT symbol, count(*) AS daily_bars,
+       (array_agg(close ORDER BY date))[1] AS first_close,
+       (array_agg(close ORDER BY date DESC))[1] AS last_close
+FROM ohlcv_daily WHERE date >= :start AND date <= :end
+GROUP BY symbol ORDER BY symbol;

@@ -1,0 +1,460 @@
+"""What the report notebooks show: every table and figure comes from a function here.
+
+Why: notebooks stay thin (parameters, headings and one call per cell); the logic is tested
+with the package. The database URL comes from ``TICKSTOCK_DATABASE_URL`` (the nightly job sets
+it in the kernel's environment), never from a notebook parameter, so it never lands in a
+notebook or its HTML.
+
+Figures are emitted as HTML with plotly.js embedded once per notebook (:func:`plotly_offline`),
+so the exported HTML works offline, with no CDN.
+
+>>> ctx = context("2025-12-12", "reports/2025-12-12/nightly.json")   # doctest: +SKIP
+>>> load_table(ctx)                                                   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ..db.engine import get_engine
+from ..db.url import display_url
+from ..sessions import session_bounds, sessions
+from ..sqlfiles import query
+from .steps import frame_of, optional
+
+#: Patterns whose events lead the chart section (rarer, structural shapes first).
+_PRIORITY = ["HeadAndShoulders", "InverseHeadAndShoulders", "DoubleBottom", "MACrossover", "Day1Breakout",
+             "TrendingUp", "TrendingDown", "Hammer", "Doji"]
+_PLOTLY_EMITTED = False
+
+
+@dataclass
+class ReportContext:
+    """The date reported on, its session bounds, the engine and the job's summary (if any)."""
+
+    date: dt.date
+    engine: sa.Engine
+    summary: dict = field(default_factory=dict)
+    symbols: list[str] | None = None
+    calendar: str = "XNYS"
+
+    @property
+    def session(self) -> pd.Series | None:
+        s = sessions(self.date, self.date, self.calendar)
+        return None if s.empty else s.iloc[0]
+
+    def bounds(self, which: str = "extended") -> tuple[pd.Timestamp, pd.Timestamp]:
+        s = sessions(self.date, self.date, self.calendar)
+        if s.empty:
+            start = pd.Timestamp(self.date, tz="UTC")
+            return start, start + pd.Timedelta(days=1)
+        b = session_bounds(s, which, self.calendar).iloc[0]
+        return b["start"], b["end"]
+
+    def step(self, name: str) -> dict:
+        for s in self.summary.get("steps", []):
+            if s.get("name") == name:
+                return s
+        return {}
+
+
+def context(date: str | dt.date | None = None, summary_path: str | None = None, symbols: Sequence[str] | str | None = None,
+            engine_or_url=None) -> ReportContext:
+    """Open the report's context: engine from ``TICKSTOCK_DATABASE_URL`` (or the embedded
+    database), and the nightly job's summary JSON when given."""
+    if not date:
+        from .nightly import default_date
+
+        date = default_date()
+    day = pd.Timestamp(date).date()
+    summary: dict = {}
+    if summary_path and Path(summary_path).is_file():
+        summary = json.loads(Path(summary_path).read_text(encoding="utf-8"))
+    if isinstance(symbols, str):
+        symbols = [s.strip().upper() for s in symbols.replace(",", " ").split() if s.strip()] or None
+    return ReportContext(day, get_engine(engine_or_url), summary, list(symbols) if symbols else None)
+
+
+# ----------------------------------------------------------------------------------------- display
+
+def plotly_offline():
+    """An HTML output holding plotly.js itself (once per kernel), so figures render offline."""
+    global _PLOTLY_EMITTED
+    from IPython.display import HTML
+    from plotly.offline import get_plotlyjs
+
+    if _PLOTLY_EMITTED:
+        return HTML("")
+    _PLOTLY_EMITTED = True
+    return HTML('<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: "local"};</script>'
+                f'<script type="text/javascript">{get_plotlyjs()}</script>')
+
+
+def figure_html(fig):
+    """A plotly figure as an HTML output that relies on :func:`plotly_offline` (no CDN)."""
+    from IPython.display import HTML
+
+    return HTML(fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
+                            config={"displaylogo": False, "responsive": True}))
+
+
+def display_all(outputs) -> None:
+    """Display each output of a list (figures from :func:`event_charts`)."""
+    from IPython.display import display
+
+    for out in outputs:
+        display(out)
+
+
+def note(text: str):
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
+def header(ctx: ReportContext):
+    """The report's first lines: date, session, database (password hidden), job status."""
+    s = ctx.session
+    if s is None:
+        sess = "not an XNYS trading day"
+    else:
+        sess = (f"regular {s['open'].tz_convert('America/New_York'):%H:%M}-"
+                f"{s['close'].tz_convert('America/New_York'):%H:%M} New York"
+                + (" (early close)" if s["early_close"] else ""))
+    lines = [f"**Session** {ctx.date.isoformat()}: {sess}",
+             f"**Database** `{display_url(ctx.engine.url)}`"]
+    if ctx.summary:
+        lines.append(f"**Job status** {ctx.summary.get('status', '?')}; run at {ctx.summary.get('generated_at', '?')}")
+    return note("  \n".join(lines))
+
+
+# ----------------------------------------------------------------------------------------- tables
+
+def steps_table(ctx: ReportContext) -> pd.DataFrame:
+    """One row per pipeline step: status, summary, seconds."""
+    rows = [{"step": s["name"], "status": s["status"], "summary": s["summary"], "seconds": s.get("seconds")}
+            for s in ctx.summary.get("steps", [])]
+    return pd.DataFrame(rows, columns=["step", "status", "summary", "seconds"])
+
+
+def load_table(ctx: ReportContext) -> pd.DataFrame:
+    """The load reports of the files this run read (and those loaded by an earlier run)."""
+    details = ctx.step("ingest").get("details", {})
+    rows = [dict(r, when="this run") for r in details.get("loads", [])]
+    rows += [dict(r, when=f"earlier ({r.get('loaded_at', '')[:19]})") for r in details.get("already_loaded", [])]
+    if not rows:
+        return pd.DataFrame({"result": [ctx.step("ingest").get("summary", "no load in this run")]})
+    frame = pd.DataFrame(rows)
+    front = [c for c in ("file", "kind", "when", "rows_read", "inserted", "already_present", "rejected",
+                         "duration_s", "rows_per_second") if c in frame.columns]
+    rest = [c for c in frame.columns if c not in front and c != "loaded_at"]
+    return frame[front + rest]
+
+
+def _frame(sql_name: str, ctx: ReportContext, params: dict, family: str = "queries/jobs_report") -> pd.DataFrame:
+    with ctx.engine.connect() as conn:
+        result = conn.execute(query(family, sql_name), params)
+        return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+
+
+def _only(frame: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
+    if ctx.symbols and "symbol" in frame.columns:
+        frame = frame[frame["symbol"].isin(ctx.symbols)]
+    return frame.reset_index(drop=True)
+
+
+def bars_built(ctx: ReportContext) -> pd.DataFrame:
+    """Per symbol for the session: trades stored (extended hours), regular-session minute bars,
+    and the daily bar (OHLCV) built from them."""
+    e0, e1 = ctx.bounds("extended")
+    r0, r1 = ctx.bounds("regular")
+    ticks = _frame("ticks_by_symbol", ctx, {"start": e0, "end": e1})
+    minutes = _frame("minute_bars_by_symbol", ctx, {"start": r0, "end": r1})
+    daily = _frame("daily_bars_for_date", ctx, {"date": ctx.date})
+    out = ticks[["symbol", "trades", "corrected"]].merge(
+        minutes[["symbol", "minute_bars"]], on="symbol", how="outer").merge(
+        daily[["symbol", "open", "high", "low", "close", "volume"]], on="symbol", how="outer")
+    for c in ("open", "high", "low", "close"):
+        out[c] = pd.to_numeric(out[c], errors="coerce")
+    for c in ("trades", "corrected", "minute_bars", "volume"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").fillna(0).astype("int64")
+    return _only(out.sort_values("symbol"), ctx)
+
+
+def bars_totals(ctx: ReportContext) -> pd.DataFrame:
+    b = bars_built(ctx)
+    return pd.DataFrame([{"symbols": int((b["trades"] > 0).sum()), "trades": int(b["trades"].sum()),
+                          "minute bars": int(b["minute_bars"].sum()), "daily bars": int(b["close"].notna().sum()),
+                          "corrected trades (excluded from bars)": int(b["corrected"].sum())}])
+
+
+def gaps_table(ctx: ReportContext) -> pd.DataFrame:
+    """Gap findings for the session: the rollup's own report when it ran, else a check of
+    regular-session minute coverage against the exchange calendar."""
+    rep = ctx.step("aggregate").get("details", {}).get("report", {})
+    if isinstance(rep, dict) and "gaps" in rep:
+        gaps = frame_of(rep["gaps"])
+        return _only(gaps, ctx)
+    return minute_coverage(ctx).query("missing_minutes > 0").reset_index(drop=True)
+
+
+def minute_coverage(ctx: ReportContext) -> pd.DataFrame:
+    """Regular-session minutes with a bar, per symbol that traded, against the calendar's count."""
+    r0, r1 = ctx.bounds("regular")
+    expected = int((r1 - r0) / pd.Timedelta(minutes=1))
+    cov = _frame("minute_coverage", ctx, {"start": r0, "end": r1})
+    cov["expected_minutes"] = expected
+    cov["minutes"] = cov["minutes"].astype("int64")
+    cov["missing_minutes"] = expected - cov["minutes"]
+    return _only(cov[["symbol", "minutes", "expected_minutes", "missing_minutes"]], ctx)
+
+
+def reconciliation(ctx: ReportContext) -> pd.DataFrame:
+    """Daily volume against the sum of its regular-session minutes (they must agree), with
+    the difference per symbol; only disagreeing rows are returned."""
+    r0, r1 = ctx.bounds("regular")
+    mins = _frame("minute_coverage", ctx, {"start": r0, "end": r1}).rename(columns={"volume": "minutes_volume"})
+    daily = _frame("daily_volume", ctx, {"date": ctx.date}).rename(columns={"volume": "daily_volume"})
+    rec = mins[["symbol", "minutes_volume"]].merge(daily, on="symbol", how="outer")
+    rec = rec.fillna(0)
+    rec["difference"] = rec["daily_volume"].astype("int64") - rec["minutes_volume"].astype("int64")
+    return _only(rec[rec["difference"] != 0], ctx)
+
+
+def quality_checks(ctx: ReportContext) -> pd.DataFrame:
+    """One line per data-quality check with its finding count."""
+    e0, e1 = ctx.bounds("extended")
+    same = _frame("same_timestamp_trades", ctx, {"start": e0, "end": e1})
+    quarantine = _frame("quarantine_summary", ctx, {"since": e0 - pd.Timedelta(days=3650)})
+    cov = minute_coverage(ctx)
+    rec = reconciliation(ctx)
+    built = bars_built(ctx)
+    rows = [
+        ("symbols with missing regular-session minutes", int((cov["missing_minutes"] > 0).sum())),
+        ("missing regular-session minutes (total)", int(cov["missing_minutes"].clip(lower=0).sum())),
+        ("daily volume differs from its minutes", int(len(rec))),
+        ("symbols that traded but have no daily bar", int(((built["trades"] > 0) & built["close"].isna()).sum())),
+        ("distinct trades sharing a timestamp (kept)", int(same["trades"].sum()) if len(same) else 0),
+        ("corrected trades (excluded from bars)", int(built["corrected"].sum())),
+        ("quarantined rows (all time)", int(quarantine["rows"].sum()) if len(quarantine) else 0),
+    ]
+    return pd.DataFrame(rows, columns=["check", "findings"])
+
+
+def quarantine_table(ctx: ReportContext) -> pd.DataFrame:
+    e0, _ = ctx.bounds("extended")
+    return _frame("quarantine_summary", ctx, {"since": e0 - pd.Timedelta(days=3650)})
+
+
+# ----------------------------------------------------------------------------------------- events
+
+def events_of_day(ctx: ReportContext) -> pd.DataFrame:
+    """Events stamped on the session date (daily events) or inside its extended hours."""
+    day0 = pd.Timestamp(ctx.date, tz="UTC")
+    e0, e1 = ctx.bounds("all")
+    ev = _frame("events_between", ctx, {"start": min(day0, e0), "end": max(day0 + pd.Timedelta(days=1), e1)})
+    if ev.empty:
+        return ev.drop(columns=["details"], errors="ignore")
+    ts = pd.to_datetime(ev["timestamp"], utc=True)
+    daily = ev["timeframe"].eq("1d") & (ts.dt.date == ctx.date)
+    intraday = ~ev["timeframe"].eq("1d") & (ts >= e0) & (ts < e1)
+    ev = ev[daily | intraday]
+    ev["price"] = pd.to_numeric(ev["price"], errors="coerce")
+    return _only(ev.drop(columns=["details"]), ctx)
+
+
+def events_summary(ctx: ReportContext) -> pd.DataFrame:
+    ev = events_of_day(ctx)
+    if ev.empty:
+        return pd.DataFrame(columns=["pattern", "timeframe", "direction", "events", "symbols"])
+    return (ev.groupby(["pattern", "timeframe", "direction"], as_index=False)
+              .agg(events=("symbol", "size"), symbols=("symbol", lambda s: ", ".join(sorted(set(s))[:12])))
+              .sort_values(["events", "pattern"], ascending=[False, True]).reset_index(drop=True))
+
+
+def chart_symbols(ctx: ReportContext, max_charts: int = 8) -> list[str]:
+    """Symbols with events of the day, structural patterns first, then by event count."""
+    ev = events_of_day(ctx)
+    if ev.empty:
+        return []
+    rank = {p: i for i, p in enumerate(_PRIORITY)}
+    ev = ev.assign(rank=ev["pattern"].map(lambda p: rank.get(p, len(rank))))
+    order = ev.groupby("symbol").agg(best=("rank", "min"), n=("pattern", "size")).sort_values(["best", "n"], ascending=[True, False])
+    return list(order.index[:max_charts])
+
+
+def daily_bars(ctx: ReportContext, symbol: str, sessions_back: int = 90) -> pd.DataFrame:
+    """Daily bars of one symbol over the last ``sessions_back`` sessions up to the date, via the
+    loader when it is there (else the table directly), time-indexed."""
+    start = ctx.date - dt.timedelta(days=int(sessions_back * 1.5) + 5)
+    load = optional("load")
+    if load is not None and hasattr(load, "HistoricalLoader"):
+        bars = load.HistoricalLoader(ctx.engine).bars([symbol], "1d", start, ctx.date)
+        if "symbol" in bars.columns:
+            bars = bars[bars["symbol"] == symbol].drop(columns=["symbol"])
+        elif isinstance(bars.index, pd.MultiIndex):
+            bars = bars.xs(symbol, level=0)
+    else:
+        bars = _frame("daily_bars_range", ctx, {"symbol": symbol, "start": start, "end": ctx.date})
+        bars = bars.set_index(pd.DatetimeIndex(pd.to_datetime(bars.pop("date")), name="date"))
+        bars = bars.drop(columns=["symbol"])
+    for c in ("open", "high", "low", "close", "volume"):
+        if c in bars.columns:
+            bars[c] = pd.to_numeric(bars[c], errors="coerce")
+    return bars.tail(sessions_back)
+
+
+def symbol_events(ctx: ReportContext, symbol: str, bars: pd.DataFrame, timeframe: str = "1d") -> pd.DataFrame:
+    if bars.empty:
+        return pd.DataFrame()
+    start = pd.Timestamp(bars.index[0])
+    start = start.tz_localize("UTC") if start.tzinfo is None else start
+    end = pd.Timestamp(ctx.date, tz="UTC") + pd.Timedelta(days=1)
+    ev = _frame("events_for_symbol", ctx, {"symbol": symbol, "timeframe": timeframe, "start": start, "end": end})
+    ev["price"] = pd.to_numeric(ev["price"], errors="coerce")
+    return ev
+
+
+def candlestick(bars: pd.DataFrame, events: pd.DataFrame | None = None, title: str | None = None):
+    """The plots area's candlestick when it is there, else a plain one with events marked."""
+    plots = optional("plots")
+    if plots is not None and hasattr(plots, "candlestick"):
+        return plots.candlestick(bars, events=events, title=title)
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Candlestick(x=bars.index, open=bars["open"], high=bars["high"], low=bars["low"],
+                                   close=bars["close"], name="price"))
+    if events is not None and len(events):
+        ts = pd.to_datetime(events["timestamp"], utc=True).dt.tz_localize(None).dt.normalize()
+        fig.add_trace(go.Scatter(x=ts, y=events["price"], mode="markers", name="events",
+                                 marker={"symbol": "triangle-down", "size": 12, "color": "#1f3b8c"},
+                                 text=events["pattern"] + " (" + events["direction"] + ")",
+                                 hovertemplate="%{text}<br>%{x|%Y-%m-%d} %{y}<extra></extra>"))
+    fig.update_layout(title=title, height=420, xaxis_rangeslider_visible=False, margin={"t": 40, "b": 30})
+    return fig
+
+
+def event_charts(ctx: ReportContext, max_charts: int = 8, sessions_back: int = 90) -> list:
+    """One candlestick per symbol with events of the day, the events of the window marked."""
+    out = []
+    for symbol in chart_symbols(ctx, max_charts):
+        bars = daily_bars(ctx, symbol, sessions_back)
+        if bars.empty:
+            continue
+        ev = symbol_events(ctx, symbol, bars)
+        today = ", ".join(sorted(set(events_of_day(ctx).query("symbol == @symbol")["pattern"])))
+        out.append(figure_html(candlestick(bars, ev, title=f"{symbol}: {today}")))
+    return out
+
+
+def audit_table(ctx: ReportContext, sessions_back: int = 250) -> pd.DataFrame:
+    """The event audit (count, forward returns, hit rate per pattern and timeframe) from the
+    events area, or event counts per pattern when the audit is not available yet."""
+    events = optional("events")
+    start = ctx.date - dt.timedelta(days=int(sessions_back * 1.5))
+    if events is not None and hasattr(events, "audit"):
+        from .steps import call
+
+        result = call(events.audit, symbols=ctx.symbols, start=start, end=ctx.date, engine_or_url=ctx.engine)
+        summary = getattr(result, "summary", result)
+        if isinstance(summary, pd.DataFrame):
+            return summary.reset_index(drop=isinstance(summary.index, pd.RangeIndex))
+    ev = _frame("events_between", ctx, {"start": pd.Timestamp(start, tz="UTC"),
+                                         "end": pd.Timestamp(ctx.date, tz="UTC") + pd.Timedelta(days=1)})
+    ev = _only(ev, ctx)
+    if ev.empty:
+        return pd.DataFrame(columns=["pattern", "timeframe", "direction", "count"])
+    table = ev.groupby(["pattern", "timeframe", "direction"], as_index=False).size().rename(columns={"size": "count"})
+    table.attrs["note"] = "audit not available yet (tickstock_research.events.audit): event counts only"
+    return table.sort_values("count", ascending=False).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------- database
+
+def database_size(ctx: ReportContext) -> pd.DataFrame:
+    """Size, rows, tier and compression state of each data table."""
+    from ..schema import describe
+
+    with ctx.engine.connect() as conn:
+        info = describe(conn, display_url(ctx.engine.url))
+        rows = {r.table_name: int(r.rows) for r in conn.execute(query("queries/jobs_report", "row_counts"))}
+        chunks: dict[str, tuple[int, int]] = {}
+        if info.tier != "plain":
+            chunks = {r.table_name: (int(r.chunks), int(r.compressed_chunks))
+                      for r in conn.execute(query("queries/jobs_report", "chunk_compression"))}
+    comp = info.features.get("compression", "")
+    out = []
+    for table, size in sorted(info.table_bytes.items(), key=lambda kv: -kv[1]):
+        n, c = chunks.get(table, (0, 0))
+        if table in chunks:
+            state = f"{c}/{n} chunks compressed" + ("" if info.tier == "timescale" else f" ({comp})")
+        else:
+            state = "not a hypertable"
+        out.append({"table": table, "rows": rows.get(table), "size_mb": round(size / 1048576, 2),
+                    "tier": info.tier, "compression": state})
+    return pd.DataFrame(out)
+
+
+def summary_numbers(ctx: ReportContext) -> dict[str, Any]:
+    """Headline numbers (used by tests and the report's first table)."""
+    t = bars_totals(ctx).iloc[0].to_dict()
+    t["events of the day"] = int(len(events_of_day(ctx)))
+    return t
+
+
+# ----------------------------------------------------------------------------------------- ranges
+
+def _range(ctx: ReportContext, start: str | dt.date | None) -> tuple[dt.date, dt.date]:
+    d0 = pd.Timestamp(start).date() if start else ctx.date - dt.timedelta(days=30)
+    return d0, ctx.date
+
+
+def bars_in_range(ctx: ReportContext, start: str | dt.date | None = None) -> pd.DataFrame:
+    """Per symbol over [start, date]: minute bars, daily bars, first and last daily close."""
+    d0, d1 = _range(ctx, start)
+    t0 = pd.Timestamp(d0, tz="UTC") - pd.Timedelta(days=1)
+    t1 = pd.Timestamp(d1, tz="UTC") + pd.Timedelta(days=2)
+    mins = _frame("minute_bars_by_symbol", ctx, {"start": t0, "end": t1})
+    daily = _frame("daily_bars_span", ctx, {"start": d0, "end": d1})
+    out = daily.merge(mins[["symbol", "minute_bars"]], on="symbol", how="outer")
+    for c in ("daily_bars", "minute_bars"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").fillna(0).astype("int64")
+    for c in ("first_close", "last_close"):
+        out[c] = pd.to_numeric(out[c], errors="coerce")
+    return _only(out.sort_values("symbol"), ctx)
+
+
+def symbol_chart(ctx: ReportContext, symbol: str | None = None, sessions_back: int = 90):
+    """A candlestick of one symbol's daily bars up to the date with its daily events marked."""
+    symbol = symbol or (ctx.symbols[0] if ctx.symbols else None)
+    if symbol is None:
+        with ctx.engine.connect() as conn:
+            symbol = conn.execute(query("queries/jobs", "symbol_list")).scalar()
+    if symbol is None:
+        return note("no symbols in the database yet")
+    bars = daily_bars(ctx, symbol, sessions_back)
+    if bars.empty:
+        return note(f"no daily bars for {symbol} up to {ctx.date}")
+    return figure_html(candlestick(bars, symbol_events(ctx, symbol, bars), title=f"{symbol} daily"))
+
+
+def events_in_range(ctx: ReportContext, start: str | dt.date | None = None, patterns: Sequence[str] | str | None = None,
+                    timeframe: str | None = None) -> pd.DataFrame:
+    """Recorded events over [start, date], optionally one timeframe and some patterns."""
+    d0, d1 = _range(ctx, start)
+    ev = _frame("events_between", ctx, {"start": pd.Timestamp(d0, tz="UTC"),
+                                         "end": pd.Timestamp(d1, tz="UTC") + pd.Timedelta(days=1)})
+    if isinstance(patterns, str):
+        patterns = [p.strip() for p in patterns.split(",") if p.strip()]
+    if patterns:
+        ev = ev[ev["pattern"].isin(patterns)]
+    if timeframe:
+        ev = ev[ev["timeframe"] == timeframe]
+    ev["price"] = pd.to_numeric(ev["price"], errors="coerce")
+    return _only(ev.drop(columns=["details"]), ctx)
