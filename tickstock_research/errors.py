@@ -70,3 +70,11 @@ class JobLockedError(JobError):
 
 class PatternError(TickstockError):
     """A pattern was given a frame it cannot handle (wrong timeframe, missing columns)."""
+
+
+class NotebookCellError(JobError):
+    """A notebook cell failed while a job executed it; the failed notebook is kept."""
+
+    def __init__(self, message: str, *, notebook=None, cell_index=None, ename=None, evalue=None):
+        super().__init__(message)
+        self.notebook, self.cell_index, self.ename, self.evalue = notebook, cell_index, ename, evalue
