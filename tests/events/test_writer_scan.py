@@ -110,3 +110,30 @@ def test_write_with_a_plain_connection_commits(engine):
         write_events(conn, get_pattern("Doji").detect(BARS), symbol="PLAIN1", timeframe="1d")
         conn.commit()
     assert len(query_events(engine, symbols="PLAIN1")) == 2
+
+
+def test_cli_scan_and_audit(engine, database_url, cli_env):
+    import subprocess
+    import sys
+
+    add_daily(engine, "CLI1", BARS)
+    cmd = [sys.executable, "-m", "tickstock_research.cli.main", "--url", database_url]
+    out = subprocess.run(cmd + ["scan", "--timeframe", "1d", "--symbols", "CLI1", "--patterns", "Doji,Hammer",
+                                "--start", "2024-01-01", "--end", "2024-01-31"],
+                         env=cli_env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "3 detections -> 3 inserted, 0 updated, 0 unchanged" in out.stdout
+    again = subprocess.run(cmd + ["scan", "--symbols", "CLI1", "--patterns", "Doji", "Hammer",
+                                  "--start", "2024-01-01", "--end", "2024-01-31"],
+                           env=cli_env, capture_output=True, text=True, timeout=120)
+    assert "0 inserted, 0 updated, 3 unchanged" in again.stdout
+    bad = subprocess.run(cmd + ["scan", "--symbols", "CLI1", "--patterns", "HighOfDay"],
+                         env=cli_env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "intraday-only" in bad.stderr and "Traceback" not in bad.stderr
+    listed = subprocess.run(cmd + ["events", "list", "--symbols", "CLI1"], env=cli_env, capture_output=True, text=True,
+                            timeout=120)
+    assert listed.returncode == 0 and listed.stdout.count("CLI1") == 3
+    audit = subprocess.run(cmd + ["events", "audit", "--symbols", "CLI1", "--patterns", "Doji", "--horizons", "1"],
+                           env=cli_env, capture_output=True, text=True, timeout=120)
+    assert audit.returncode == 0, audit.stderr
+    assert "Doji" in audit.stdout and "baseline_mean" in audit.stdout

@@ -1,0 +1,104 @@
+"""``tickstock scan``: run patterns over symbols' bars and record events; ``tickstock events list|audit``.
+
+    tickstock scan --timeframe 1d --symbols AAPL MSFT --patterns Doji Hammer --start 2024-01-01 --end 2024-06-30
+    tickstock scan --list-patterns --timeframe 1min
+    tickstock events list --symbols AAPL --patterns Doji --start 2024-01-01
+    tickstock events audit --timeframe 1d --patterns Doji --horizons 1 5 20 [--csv out.csv]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _split(values):
+    """Accept ``--symbols A B`` and ``--symbols A,B``."""
+    if not values:
+        return None
+    out = []
+    for v in values:
+        out += [x.strip() for x in v.split(",") if x.strip()]
+    return out or None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("scan", help="detect patterns in stored bars and record them in `events`")
+    p.add_argument("--timeframe", default="1d", help="bar timeframe (1d, 1min, 5min, ...; default 1d)")
+    p.add_argument("--symbols", nargs="+", help="symbols to scan (space or comma separated)")
+    p.add_argument("--patterns", nargs="+", help="pattern names (default: every pattern accepting the timeframe)")
+    p.add_argument("--start", help="first date/time (inclusive)")
+    p.add_argument("--end", help="last date/time (inclusive; a date includes its whole day)")
+    p.add_argument("--adjustment", help="how the bars were adjusted (recorded in the events' metadata)")
+    p.add_argument("--list-patterns", action="store_true", help="list the patterns accepting --timeframe and exit")
+    p.set_defaults(handler=run_scan)
+
+    ev = sub.add_parser("events", help="stored pattern events: list them, audit what followed")
+    evsub = ev.add_subparsers(dest="events_command", metavar="ACTION", required=True)
+    ls = evsub.add_parser("list", help="print stored events (filtered)")
+    ls.add_argument("--timeframe")
+    ls.add_argument("--symbols", nargs="+")
+    ls.add_argument("--patterns", nargs="+")
+    ls.add_argument("--direction", nargs="+")
+    ls.add_argument("--start")
+    ls.add_argument("--end")
+    ls.add_argument("--csv", help="write the events (details as JSON) to this CSV file")
+    ls.set_defaults(handler=run_list)
+    a = evsub.add_parser("audit", help="forward returns after stored events against the symbols' baseline")
+    a.add_argument("--timeframe", default="1d")
+    a.add_argument("--symbols", nargs="+")
+    a.add_argument("--patterns", nargs="+")
+    a.add_argument("--horizons", nargs="+", type=int, default=[1, 5, 20], help="bars ahead (default 1 5 20)")
+    a.add_argument("--start")
+    a.add_argument("--end")
+    a.add_argument("--csv", help="write the summary table to this CSV file")
+    a.set_defaults(handler=run_audit)
+
+
+def run_scan(args) -> int:
+    from ..errors import ValidationError
+    from ..patterns import all_patterns
+
+    if args.list_patterns:
+        for p in all_patterns(args.timeframe):
+            print(f"{p.name:26s} {p.parameters}")
+        return 0
+    symbols = _split(args.symbols)
+    if not symbols:
+        raise ValidationError("give --symbols to scan (e.g. --symbols AAPL MSFT)")
+    from ..events import scan
+
+    report = scan(symbols, _split(args.patterns), timeframe=args.timeframe, start=args.start, end=args.end,
+                  engine_or_url=args.url, adjustment=args.adjustment)
+    print(report)
+    for name, n in sorted(report.per_pattern.items()):
+        print(f"  {name}: {n}")
+    return 0
+
+
+def run_audit(args) -> int:
+    from ..events import audit
+
+    result = audit(args.url, symbols=_split(args.symbols), patterns=_split(args.patterns), timeframe=args.timeframe,
+                   horizons=tuple(args.horizons), start=args.start, end=args.end)
+    table = result.table()
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    with __import__("pandas").option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}") if len(table) else "no events")
+    sys.stdout.flush()
+    return 0
+
+
+def run_list(args) -> int:
+    import json
+
+    from ..events import query_events
+
+    frame = query_events(args.url, symbols=_split(args.symbols), patterns=_split(args.patterns),
+                         direction=_split(args.direction), start=args.start, end=args.end, timeframe=args.timeframe)
+    frame = frame.assign(details=frame["details"].map(lambda d: json.dumps(d, sort_keys=True)))
+    if args.csv:
+        frame.to_csv(args.csv, index=False)
+    cols = ["symbol", "timestamp", "pattern", "timeframe", "direction", "price"]
+    print(frame[cols].to_string(index=False) if len(frame) else "no events")
+    return 0
