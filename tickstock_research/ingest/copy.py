@@ -23,6 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
@@ -213,27 +214,46 @@ def column_pieces(col: Column) -> list[Piece]:
     raise ValueError(f"unsupported COPY column type {t!r}")
 
 
+def _as_binary(p: Piece) -> pa.Array:
+    """A piece as an Arrow binary array (zero-copy when its rows are contiguous)."""
+    n = len(p.lengths)
+    if n == 0:
+        return pa.array([], pa.binary())
+    contiguous = np.array_equal(p.starts[1:], p.starts[:-1] + p.lengths[:-1])
+    if contiguous:
+        data = p.buf[p.starts[0]:p.starts[-1] + p.lengths[-1]]
+        offsets = np.empty(n + 1, dtype=np.int32)
+        offsets[:-1] = p.starts - p.starts[0]
+        offsets[-1] = offsets[-2] + p.lengths[-1]
+    else:
+        width = int(p.starts[1] - p.starts[0]) if n > 1 else int(p.lengths[0])
+        if not (np.all(np.diff(p.starts) == width) and p.lengths.max(initial=0) <= width):
+            raise ValueError("piece rows are neither contiguous nor padded")   # pragma: no cover
+        mat = p.buf[p.starts[0]:p.starts[0] + n * width].reshape(n, width)
+        data = mat[np.arange(width)[None, :] < p.lengths[:, None]]
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(p.lengths, out=offsets[1:])
+    return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))])
+
+
 def encode_rows(columns: Sequence[Column], n: int) -> np.ndarray:
-    """The binary COPY bytes of ``n`` rows (no file header/trailer) as a uint8 array."""
+    """The binary COPY bytes of ``n`` rows (no file header/trailer) as a uint8 array.
+
+    Each piece becomes an Arrow binary array; Arrow's ``binary_join_element_wise`` then
+    concatenates them row by row in C++ (without holding the GIL).
+    """
     count = np.empty(n, dtype=">i2")
     count[:] = len(columns)
     pieces = [Piece(count.view(np.uint8), np.arange(n, dtype=np.int64) * 2, np.full(n, 2, np.int64))]
     for col in columns:
         pieces.extend(column_pieces(col))
-    k = len(pieces)
-    lengths = np.stack([p.lengths for p in pieces], axis=1)          # (n, k)
-    bases = np.cumsum([0] + [len(p.buf) for p in pieces[:-1]])
-    starts = np.stack([p.starts + b for p, b in zip(pieces, bases)], axis=1)
-    source = np.concatenate([p.buf for p in pieces])
-    flat_len = lengths.ravel()
-    out_pos = np.cumsum(flat_len) - flat_len
-    total = int(flat_len.sum())
-    index_dtype = np.int32 if len(source) < 2**31 and total < 2**31 else np.int64
-    shift = (starts.ravel() - out_pos).astype(index_dtype)
-    gather = np.repeat(shift, flat_len)
-    gather += np.arange(total, dtype=index_dtype)
-    del k
-    return source[gather]
+    if n == 0:
+        return np.zeros(0, np.uint8)
+    arrays = [_as_binary(p) for p in pieces]
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar(b"", pa.binary()))
+    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=n + 1, offset=joined.offset * 4)
+    data = np.frombuffer(joined.buffers()[2], dtype=np.uint8)
+    return data[offsets[0]:offsets[-1]]
 
 
 class BufferReader(io.RawIOBase):
