@@ -106,16 +106,15 @@ def prepare_frame(frame: pd.DataFrame, columns=OHLCV) -> pd.DataFrame:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise PatternError(f"bars are missing column(s) {', '.join(missing)}; expected {', '.join(OHLCV)}")
-    out = frame.loc[:, list(columns)].astype("float64")
-    idx = out.index
+    idx = frame.index
     if not isinstance(idx, pd.DatetimeIndex):
         try:
             idx = pd.DatetimeIndex(pd.to_datetime(list(idx)))
         except (TypeError, ValueError) as exc:
             raise PatternError(f"bars must be indexed by time; {exc}") from None
-        out.index = idx
     if not idx.is_monotonic_increasing or not idx.is_unique:
         raise PatternError("bars must be sorted by time with one row per timestamp (one symbol per frame)")
+    out = pd.DataFrame({c: frame[c].to_numpy(dtype="float64") for c in columns}, index=idx, copy=False)
     out.attrs = dict(frame.attrs)
     return out
 
@@ -202,36 +201,49 @@ class Pattern:
              **metadata) -> pd.DataFrame:
         """The rows of ``bars`` where ``mask`` is true, with direction and metadata columns."""
         mask = np.asarray(mask, dtype=bool)
-        out = pd.DataFrame(index=bars.index[mask])
-        out["direction"] = np.asarray(direction)[mask] if not isinstance(direction, str) else direction
+        cols: dict[str, object] = {
+            "direction": direction if isinstance(direction, str) else np.asarray(direction)[mask]}
         for key, value in metadata.items():
-            out[key] = np.asarray(value)[mask] if not np.isscalar(value) else value
-        return out
+            if np.isscalar(value):
+                cols[key] = value
+            elif isinstance(value, pd.Index):
+                cols[key] = value[mask]
+            elif isinstance(value, pd.Series):
+                cols[key] = value.array[mask]
+            else:
+                cols[key] = np.asarray(value)[mask]
+        index = bars.index[mask]
+        if isinstance(direction, str):
+            cols["direction"] = np.full(len(index), direction, dtype=object)
+        return pd.DataFrame(cols, index=index, copy=False)
 
     def _to_detections(self, bars: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
         if found is None or len(found) == 0:
             return empty_detections()
-        found = found.sort_index()
-        direction = found["direction"].astype(object)
+        if not found.index.is_monotonic_increasing:
+            found = found.sort_index()
+        direction = found["direction"].to_numpy(dtype=object)
         bad = set(direction) - set(DIRECTIONS)
         if bad:
             raise PatternError(f"{self.name} produced direction(s) {sorted(bad)}; expected one of {DIRECTIONS}")
-        price = found["price"] if "price" in found else bars["close"].reindex(found.index)
-        meta_cols = [c for c in found.columns if c not in ("direction", "price")]
-        if meta_cols:
-            metadata = [{k: _plain(v) for k, v in rec.items()} for rec in found[meta_cols].to_dict("records")]
+        if "price" in found:
+            price = found["price"].to_numpy(dtype="float64")
         else:
-            metadata = [{} for _ in range(len(found))]
+            price = bars["close"].to_numpy()[bars.index.get_indexer(found.index)]
+        meta_cols = [c for c in found.columns if c not in ("direction", "price")]
+        columns = [_plain_column(found[c]) for c in meta_cols]
+        metadata = [dict(zip(meta_cols, vals)) for vals in zip(*columns)] if meta_cols \
+            else [{} for _ in range(len(found))]
         params = self.parameters
-        out = pd.DataFrame({
+        n = len(found)
+        return pd.DataFrame({
             "timestamp": found.index,
-            "pattern": pd.Series([self.name] * len(found), dtype=object).to_numpy(),
-            "direction": direction.to_numpy(),
-            "price": np.asarray(price, dtype="float64"),
-            "parameters": [dict(params) for _ in range(len(found))],
+            "pattern": np.full(n, self.name, dtype=object),
+            "direction": direction,
+            "price": price,
+            "parameters": [dict(params) for _ in range(n)],
             "metadata": metadata,
         })
-        return out
 
 
 def empty_detections() -> pd.DataFrame:
@@ -240,6 +252,19 @@ def empty_detections() -> pd.DataFrame:
                          "pattern": pd.Series([], dtype=object), "direction": pd.Series([], dtype=object),
                          "price": pd.Series([], dtype="float64"), "parameters": pd.Series([], dtype=object),
                          "metadata": pd.Series([], dtype=object)})
+
+
+def _plain_column(col: pd.Series) -> list:
+    """A metadata column as JSON-friendly Python values (vectorised for numeric columns)."""
+    values = col.to_numpy()
+    if values.dtype.kind == "f":
+        out = values.tolist()
+        if np.isnan(values).any():
+            out = [None if v != v else v for v in out]
+        return out
+    if values.dtype.kind in "iub":
+        return values.tolist()
+    return [_plain(v) for v in col.tolist()]
 
 
 def _plain(value: Any) -> Any:

@@ -27,10 +27,9 @@ class Doji(Pattern):
     body_ratio: float = 0.01
 
     def find(self, bars, timeframe):
-        body = (bars["close"] - bars["open"]).abs()
-        rng = bars["high"] - bars["low"]
-        return self.rows(bars, (body <= self.body_ratio * rng).to_numpy(), "neutral",
-                         body=body.to_numpy(), range=rng.to_numpy())
+        body = np.abs(bars["close"].to_numpy() - bars["open"].to_numpy())
+        rng = bars["high"].to_numpy() - bars["low"].to_numpy()
+        return self.rows(bars, body <= self.body_ratio * rng, "neutral", body=body, range=rng)
 
 
 @register
@@ -67,9 +66,10 @@ class ClosedInTop10Percent(Pattern):
     fraction: float = 0.10
 
     def find(self, bars, timeframe):
-        h, low, c = bars["high"], bars["low"], bars["close"]
-        hit = (c >= h - self.fraction * (h - low)).to_numpy()
-        return self.rows(bars, hit, "bullish", position=((c - low) / (h - low)).to_numpy())
+        h, low, c = (bars[k].to_numpy() for k in ("high", "low", "close"))
+        hit = c >= h - self.fraction * (h - low)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.rows(bars, hit, "bullish", position=(c - low) / (h - low))
 
 
 @register
@@ -84,6 +84,7 @@ class ClosedInBottom10Percent(Pattern):
     fraction: float = 0.10
 
     def find(self, bars, timeframe):
-        h, low, c = bars["high"], bars["low"], bars["close"]
-        hit = (c <= low + self.fraction * (h - low)).to_numpy()
-        return self.rows(bars, hit, "bearish", position=((c - low) / (h - low)).to_numpy())
+        h, low, c = (bars[k].to_numpy() for k in ("high", "low", "close"))
+        hit = c <= low + self.fraction * (h - low)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.rows(bars, hit, "bearish", position=(c - low) / (h - low))

@@ -117,7 +117,7 @@ class _HeadShoulders(Pattern):
         return self.rows(bars, hit, "bullish" if self.inverse else "bearish",
                          left_shoulder=ls, head=hd, right_shoulder=rs, neckline=neckline,
                          left_shoulder_at=when(p1), head_at=when(p2), right_shoulder_at=when(p3),
-                         neckline_points_at=[f"{a.isoformat()},{b.isoformat()}" for a, b in zip(when(q1), when(q2))])
+                         neckline_first_at=when(q1), neckline_second_at=when(q2))
 
 
 @register
