@@ -1,5 +1,4 @@
--- Pattern events: batch upsert, filtered reads, and the bars the scanner and the audit read.
--- (Bars are read here until the scanner switches to tickstock_research.load.HistoricalLoader.)
+-- Pattern events: batch upsert and filtered reads (bars are read with tickstock_research.load).
 
 -- name: upsert_events
 -- psycopg2 execute_values statement: %s is the VALUES list. Re-writing an identical event
@@ -30,44 +29,6 @@ WHERE (CAST(:symbols AS text[]) IS NULL OR symbol = ANY (CAST(:symbols AS text[]
   AND (CAST(:start AS timestamptz) IS NULL OR "timestamp" >= CAST(:start AS timestamptz))
   AND (CAST(:end AS timestamptz) IS NULL OR "timestamp" <= CAST(:end AS timestamptz))
 ORDER BY symbol, "timestamp", pattern, timeframe;
-
--- name: daily_bars
-SELECT date AS ts, CAST(open AS float8) AS open, CAST(high AS float8) AS high, CAST(low AS float8) AS low,
-       CAST(close AS float8) AS close, volume
-FROM ohlcv_daily
-WHERE symbol = :symbol
-  AND (CAST(:start AS date) IS NULL OR date >= CAST(:start AS date))
-  AND (CAST(:end AS date) IS NULL OR date <= CAST(:end AS date))
-ORDER BY date;
-
--- name: daily_bars_before
-SELECT * FROM (
-    SELECT date AS ts, CAST(open AS float8) AS open, CAST(high AS float8) AS high, CAST(low AS float8) AS low,
-           CAST(close AS float8) AS close, volume
-    FROM ohlcv_daily
-    WHERE symbol = :symbol AND date < CAST(:start AS date)
-    ORDER BY date DESC
-    LIMIT :n
-) AS earlier ORDER BY ts;
-
--- name: minute_bars
-SELECT "timestamp" AS ts, CAST(open AS float8) AS open, CAST(high AS float8) AS high, CAST(low AS float8) AS low,
-       CAST(close AS float8) AS close, volume
-FROM ohlcv_1min
-WHERE symbol = :symbol
-  AND (CAST(:start AS timestamptz) IS NULL OR "timestamp" >= CAST(:start AS timestamptz))
-  AND (CAST(:end AS timestamptz) IS NULL OR "timestamp" < CAST(:end AS timestamptz))
-ORDER BY "timestamp";
-
--- name: minute_bars_before
-SELECT * FROM (
-    SELECT "timestamp" AS ts, CAST(open AS float8) AS open, CAST(high AS float8) AS high, CAST(low AS float8) AS low,
-           CAST(close AS float8) AS close, volume
-    FROM ohlcv_1min
-    WHERE symbol = :symbol AND "timestamp" < CAST(:start AS timestamptz)
-    ORDER BY "timestamp" DESC
-    LIMIT :n
-) AS earlier ORDER BY ts;
 
 -- name: symbols_with_events
 SELECT DISTINCT symbol FROM events

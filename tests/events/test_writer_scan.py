@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from tickstock_research.errors import PatternError
+from tickstock_research.errors import PatternError, UnknownSymbolError
 from tickstock_research.events import query_events, scan, write_events
 from tickstock_research.patterns import get_pattern
 
@@ -66,6 +66,7 @@ def test_query_filters(engine):
 def test_scan_daily_records_once(engine):
     add_daily(engine, "SC1", BARS)
     add_daily(engine, "SC2", BARS)
+    add_symbols(engine, "NOBARS")  # known symbol without bars: reported, not an error
     report = scan(["SC1", "SC2", "NOBARS"], patterns=["Doji", "Hammer"], timeframe="1d",
                   start="2024-01-01", end="2024-01-31", engine_or_url=engine)
     assert (report.symbols, report.bars, report.detections, report.inserted) == (2, 10, 6, 6)
@@ -80,6 +81,8 @@ def test_scan_daily_records_once(engine):
     # a range excluding bar 0 records nothing for it even though bar 0 is read as warm-up
     part = scan(["SC2"], patterns=["Doji"], start="2024-01-03", end="2024-01-08", engine_or_url=engine)
     assert part.detections == 1 and part.bars == 4
+    with pytest.raises(UnknownSymbolError, match="NEVERSEEN"):
+        scan(["SC1", "NEVERSEEN"], patterns=["Doji"], engine_or_url=engine)
 
 
 def test_scan_refuses_intraday_only_pattern_on_daily(engine):
@@ -137,3 +140,15 @@ def test_cli_scan_and_audit(engine, database_url, cli_env):
                            env=cli_env, capture_output=True, text=True, timeout=120)
     assert audit.returncode == 0, audit.stderr
     assert "Doji" in audit.stdout and "baseline_mean" in audit.stdout
+
+
+def test_scan_reads_warmup_history_before_start(engine):
+    # closes 10, 10, 10, 13, 7, 7 (tests/patterns/test_trend.py): EMA(2)/EMA(3) cross up at bar 3 and
+    # down at bar 4. Scanning from bar 3 only finds them if bars 0-2 are read as warm-up.
+    add_daily(engine, "WARM", daily([(c, c, c, c) for c in [10, 10, 10, 13, 7, 7]]))
+    report = scan("WARM", patterns=[get_pattern("MACrossover", fast=2, slow=3)], start="2024-01-05",
+                  end="2024-01-09", engine_or_url=engine)
+    assert (report.bars, report.detections) == (3, 2)
+    ev = query_events(engine, symbols="WARM")
+    assert list(ev["direction"]) == ["bullish", "bearish"]
+    assert ev["details"].iloc[0]["parameters"] == {"fast": 2, "slow": 3}

@@ -21,7 +21,8 @@ import pandas as pd
 from ..db.engine import get_engine
 from ..patterns.base import timeframe_kind
 from ..types import EngineOrURL, TimestampLike
-from .bars import intraday_bounds, read_bars
+from ..sessions import to_date
+from .bars import intraday_bounds, read_bars_many
 from .writer import query_events
 
 SIGN = {"long": 1.0, "bullish": 1.0, "short": -1.0, "bearish": -1.0, "neutral": np.nan}
@@ -87,13 +88,17 @@ def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None
         chosen = [symbols] if isinstance(symbols, str) else list(symbols)
 
     pieces, base = [], {}
+    all_bars = read_bars_many(engine, chosen, tf, start, None) if chosen else {}
+    if daily:
+        last_day = pd.Timestamp(to_date(end)) if end is not None else None
+    else:
+        last_day = intraday_bounds(None, end)[1] if end is not None else None
     for sym in chosen:
-        bars = read_bars(engine, sym, tf, start, None)
+        bars = all_bars[sym]
         fwd = forward_returns(bars, horizons)
         inside = np.ones(len(bars), dtype=bool)
-        if end is not None and len(bars):
-            last = read_bars(engine, sym, tf, start, end)
-            inside = bars.index <= (last.index[-1] if len(last) else bars.index[0] - pd.Timedelta(1))
+        if last_day is not None:
+            inside = (bars.index <= last_day) if daily else (bars.index < last_day)
         base[sym] = fwd[inside]
         ev = events[events["symbol"] == sym]
         if len(ev):

@@ -23,8 +23,8 @@ from ..errors import InvalidRangeError
 from ..patterns.base import Pattern, timeframe_kind
 from ..patterns.registry import resolve_patterns
 from ..sessions import to_utc
-from ..types import EngineOrURL, TimestampLike
-from .bars import read_bars
+from ..types import EngineOrURL, SessionFilter, TimestampLike
+from .bars import read_bars_many
 from .writer import WriteCounts, write_events
 
 log = logging.getLogger(__name__)
@@ -76,11 +76,14 @@ def detect_all(bars: pd.DataFrame, patterns: Iterable[Pattern], timeframe: str) 
 
 def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str | None = None,
          timeframe: str = "1d", start: TimestampLike | None = None, end: TimestampLike | None = None,
-         engine_or_url: EngineOrURL = None, *, adjustment: str | None = None) -> ScanReport:
+         engine_or_url: EngineOrURL = None, *, adjustment: str | None = None,
+         session: SessionFilter | None = None, batch: int = 50) -> ScanReport:
     """Scan ``symbols`` with ``patterns`` (default: every registered pattern accepting the
     timeframe) over [start, end] and record the detections in ``events``.
 
     Naming an intraday-only pattern with a daily timeframe raises PatternError before any work.
+    Bars are read with the loader ``batch`` symbols at a time; ``session`` as in
+    :func:`~tickstock_research.events.bars.read_bars_many` (intraday default ``"extended"``).
     Writing needs the ``tickstock_writer`` role.
     """
     began = time.perf_counter()
@@ -93,22 +96,29 @@ def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str |
     warmup = max((p.warmup for p in chosen), default=1)
     report = ScanReport(timeframe=tf, patterns=[p.name for p in chosen])
     per_pattern: Counter = Counter()
-    for symbol in symbols:
-        bars = read_bars(engine, symbol, tf, start, end, warmup=warmup)
-        first = bars.attrs.get("first_in_range")
-        if first is None:
-            report.no_bars.append(symbol)
-            continue
-        report.symbols += 1
-        report.bars += int((bars.index >= first).sum())
-        found = detect_all(bars, chosen, tf)
-        if len(found):
-            found = found[found["timestamp"] >= first]
-        report.detections += len(found)
-        per_pattern.update(found["pattern"].tolist())
-        with engine.begin() as conn:
-            report.counts = report.counts + write_events(conn, found, symbol=symbol, timeframe=tf, adjustment=adjustment)
-        log.info("scanned %s: %d bars, %d detections", symbol, len(bars), len(found))
+    for i in range(0, len(symbols), max(1, batch)):
+        group = symbols[i:i + max(1, batch)]
+        frames = read_bars_many(engine, group, tf, start, end, warmup=warmup, session=session)
+        for symbol in group:
+            _scan_one(engine, symbol, frames[symbol], chosen, tf, adjustment, report, per_pattern)
     report.per_pattern = dict(per_pattern)
     report.seconds = time.perf_counter() - began
     return report
+
+
+def _scan_one(engine, symbol, bars, chosen, tf, adjustment, report, per_pattern) -> None:
+    """Detect on one symbol's bars and write the detections inside the range (one transaction)."""
+    first = bars.attrs.get("first_in_range")
+    if first is None:
+        report.no_bars.append(symbol)
+        return
+    report.symbols += 1
+    report.bars += int((bars.index >= first).sum())
+    found = detect_all(bars, chosen, tf)
+    if len(found):
+        found = found[found["timestamp"] >= first]
+    report.detections += len(found)
+    per_pattern.update(found["pattern"].tolist())
+    with engine.begin() as conn:
+        report.counts = report.counts + write_events(conn, found, symbol=symbol, timeframe=tf, adjustment=adjustment)
+    log.info("scanned %s: %d bars, %d detections", symbol, len(bars), len(found))
