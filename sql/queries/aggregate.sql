@@ -1,0 +1,238 @@
+-- Aggregation: ticks -> ohlcv_1min -> ohlcv_daily, the rollup's bookkeeping and its checks.
+-- Work is described by "windows": parallel arrays of (symbol, [lo, hi)) in UTC, computed in
+-- Python from the exchange calendar (sessions) or from minute-aligned ranges, so no session
+-- hour is ever written here. :lo/:hi bound all windows (lets TimescaleDB exclude chunks at
+-- plan time).
+
+-- name: minute_bars
+-- One chunk of 1-minute bars from ticks, upserted: open/close are the first/last trade by
+-- (timestamp, sequence_number, trade_id) -- one sort, whole-partition window frames, then one
+-- row per (symbol, minute); trades with a non-zero correction indicator are skipped. Every bar
+-- of the chunk is (re)written with built_at = now(), so :minute_bars_stale, run next in the
+-- same transaction, can remove tick-built bars the chunk no longer produces (trades flagged
+-- since) with a plain range scan -- no anti-join whose plan could go quadratic on stale
+-- statistics. Vendor bars (source 'vendor') are only replaced where trades exist.
+WITH win AS (
+    SELECT w.symbol, w.lo, w.hi
+    FROM unnest(CAST(:symbols AS text[]), CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) AS w(symbol, lo, hi)
+),
+src AS (
+    SELECT t.symbol,
+           date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
+           t."timestamp" AS ts, t.sequence_number, t.trade_id, t.price, t.volume
+    FROM win
+    JOIN ticks t ON t.symbol = win.symbol AND t."timestamp" >= win.lo AND t."timestamp" < win.hi
+    WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
+      AND t.correction = 0
+),
+framed AS (
+    SELECT DISTINCT ON (symbol, bucket)
+           symbol, bucket,
+           first_value(price) OVER w AS open,
+           max(price) OVER w AS high,
+           min(price) OVER w AS low,
+           last_value(price) OVER w AS close,
+           sum(volume) OVER w AS volume,
+           sum(price * volume) OVER w AS pv,
+           count(*) OVER w AS trade_count
+    FROM src
+    WINDOW w AS (PARTITION BY symbol, bucket
+                 ORDER BY ts, sequence_number, trade_id COLLATE "C"
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ORDER BY symbol, bucket
+),
+up AS (
+    INSERT INTO ohlcv_1min AS m (symbol, "timestamp", open, high, low, close, volume, vwap, trade_count, source, built_at)
+    SELECT symbol, bucket, open, high, low, close, CAST(volume AS bigint),
+           CASE WHEN volume > 0 THEN pv / volume END, CAST(trade_count AS integer), 'ticks', now()
+    FROM framed
+    ON CONFLICT (symbol, "timestamp") DO UPDATE
+        SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+            volume = EXCLUDED.volume, vwap = EXCLUDED.vwap, trade_count = EXCLUDED.trade_count,
+            source = EXCLUDED.source, built_at = EXCLUDED.built_at
+    RETURNING trade_count
+)
+SELECT count(*) AS bars, coalesce(sum(trade_count), 0) AS trades FROM up;
+
+-- name: minute_bars_stale
+-- Tick-built bars of the windows not rewritten by :minute_bars in this transaction.
+DELETE FROM ohlcv_1min m
+USING unnest(CAST(:symbols AS text[]), CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) AS win(symbol, lo, hi)
+WHERE m.symbol = win.symbol AND m."timestamp" >= win.lo AND m."timestamp" < win.hi
+  AND m."timestamp" >= CAST(:lo AS timestamptz) AND m."timestamp" < CAST(:hi AS timestamptz)
+  AND m.source = 'ticks' AND m.built_at < now();
+
+-- name: daily_bars
+-- Daily bars from 1-minute bars, one row per (symbol, session date) window; the windows are
+-- the sessions' [start, end) from the exchange calendar for the chosen session filter.
+-- VWAP and trade count only when every minute has them (vendor minutes may not). Upserted
+-- with built_at = now(); :daily_bars_stale follows in the same transaction.
+WITH win AS (
+    SELECT w.symbol, w.day, w.lo, w.hi
+    FROM unnest(CAST(:symbols AS text[]), CAST(:days AS date[]), CAST(:starts AS timestamptz[]),
+                CAST(:ends AS timestamptz[])) AS w(symbol, day, lo, hi)
+),
+bars AS (
+    SELECT win.symbol, win.day,
+           (array_agg(m.open ORDER BY m."timestamp"))[1] AS open,
+           max(m.high) AS high,
+           min(m.low) AS low,
+           (array_agg(m.close ORDER BY m."timestamp" DESC))[1] AS close,
+           CAST(sum(m.volume) AS bigint) AS volume,
+           CASE WHEN count(m.vwap) = count(*) AND sum(m.volume) > 0
+                THEN sum(m.vwap * m.volume) / sum(m.volume) END AS vwap,
+           CASE WHEN count(m.trade_count) = count(*) THEN CAST(sum(m.trade_count) AS integer) END AS trade_count
+    FROM win
+    JOIN ohlcv_1min m ON m.symbol = win.symbol AND m."timestamp" >= win.lo AND m."timestamp" < win.hi
+    WHERE m."timestamp" >= CAST(:lo AS timestamptz) AND m."timestamp" < CAST(:hi AS timestamptz)
+    GROUP BY win.symbol, win.day
+),
+up AS (
+    INSERT INTO ohlcv_daily AS d (symbol, date, open, high, low, close, volume, vwap, trade_count, source, built_at)
+    SELECT symbol, day, open, high, low, close, volume, vwap, trade_count, 'minutes', now()
+    FROM bars
+    ON CONFLICT (symbol, date) DO UPDATE
+        SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+            volume = EXCLUDED.volume, vwap = EXCLUDED.vwap, trade_count = EXCLUDED.trade_count,
+            source = EXCLUDED.source, built_at = EXCLUDED.built_at
+    RETURNING volume
+)
+SELECT count(*) AS bars, coalesce(sum(volume), 0) AS volume FROM up;
+
+-- name: daily_bars_stale
+-- Minute-built daily bars of the windows not rewritten by :daily_bars in this transaction.
+DELETE FROM ohlcv_daily d
+USING unnest(CAST(:symbols AS text[]), CAST(:days AS date[])) AS win(symbol, day)
+WHERE d.symbol = win.symbol AND d.date = win.day AND d.source = 'minutes' AND d.built_at < now();
+
+-- name: symbol_calendars
+-- The symbols to aggregate with what decides their calendar (NULL :symbols: all of them).
+SELECT symbol, market, calendar
+FROM symbols
+WHERE CAST(:symbols AS text[]) IS NULL OR symbol = ANY(CAST(:symbols AS text[]))
+ORDER BY symbol;
+
+-- name: tick_symbols
+-- Symbols that have any trade in [:lo, :hi) (for ranges given without a symbol list).
+SELECT DISTINCT symbol FROM ticks
+WHERE "timestamp" >= CAST(:lo AS timestamptz) AND "timestamp" < CAST(:hi AS timestamptz);
+
+-- name: dirty_tick_days
+-- (symbol, UTC day) groups holding ticks loaded at or after :since (BRIN on ingested_at).
+-- The UTC day is only a unit of work: minutes are the same in every zone.
+SELECT symbol, date_bin(INTERVAL '1 day', "timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day,
+       count(*) AS ticks
+FROM ticks
+WHERE ingested_at >= CAST(:since AS timestamptz)
+GROUP BY 1, 2
+ORDER BY 2, 1;
+
+-- name: dirty_minute_days
+-- (symbol, UTC day) groups holding minutes built or loaded at or after :since (BRIN on built_at).
+SELECT symbol, date_bin(INTERVAL '1 day', "timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day,
+       count(*) AS minutes
+FROM ohlcv_1min
+WHERE built_at >= CAST(:since AS timestamptz)
+GROUP BY 1, 2
+ORDER BY 2, 1;
+
+-- name: horizon
+-- A safe new watermark: rows committed later can only carry a marker (their transaction's
+-- start time) at or after this, because every transaction still open started at or after it.
+-- Without the right to see other roles' sessions, :margin is taken off as well.
+SELECT least(clock_timestamp(),
+             (SELECT min(xact_start) FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()
+                AND backend_type = 'client backend' AND xact_start IS NOT NULL))
+       - CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+                   OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')
+              THEN INTERVAL '0' ELSE CAST(:margin AS interval) END AS horizon;
+
+-- name: try_lock
+SELECT pg_try_advisory_lock(CAST(:key AS bigint));
+
+-- name: unlock
+SELECT pg_advisory_unlock(CAST(:key AS bigint));
+
+-- name: watermarks
+SELECT stage, horizon, run_id, updated_at FROM aggregate_watermarks;
+
+-- name: set_watermark
+INSERT INTO aggregate_watermarks (stage, horizon, run_id) VALUES (:stage, :horizon, :run_id)
+ON CONFLICT (stage) DO UPDATE SET horizon = EXCLUDED.horizon, run_id = EXCLUDED.run_id, updated_at = now();
+
+-- name: close_stale_runs
+-- Runs still marked running while we hold the rollup lock were interrupted (crash, kill).
+UPDATE aggregate_runs SET status = 'interrupted', finished_at = coalesce(finished_at, clock_timestamp())
+WHERE status = 'running';
+
+-- name: run_start
+INSERT INTO aggregate_runs (mode, session, range_start, range_end, symbols, ticks_since, minutes_since)
+VALUES (:mode, :session, :range_start, :range_end, CAST(:symbols AS text[]), :ticks_since, :minutes_since)
+RETURNING id;
+
+-- name: run_finish
+UPDATE aggregate_runs
+SET status = :status, error = :error, range_start = :range_start, range_end = :range_end,
+    minute_rows = :minute_rows, daily_rows = :daily_rows, dirty_days = :dirty_days,
+    dirty_sessions = :dirty_sessions, gap_rows = :gap_rows,
+    finished_at = clock_timestamp(), duration_s = extract(epoch FROM clock_timestamp() - started_at)
+WHERE id = :id;
+
+-- name: runs
+SELECT id, mode, session, range_start, range_end, symbols, minute_rows, daily_rows, dirty_days,
+       dirty_sessions, gap_rows, status, error, started_at, finished_at, duration_s
+FROM aggregate_runs ORDER BY id DESC LIMIT :limit;
+
+-- name: gaps
+-- After aggregating: per (symbol, session) window, the regular-session minutes present vs the
+-- minutes the session has (only for symbols that traded that session), and the daily bar's
+-- volume vs the sum of its minutes over the daily window (:dstarts/:dends, the session filter
+-- the dailies were built with).
+WITH win AS (
+    SELECT w.symbol, w.day, w.lo, w.hi, w.dlo, w.dhi
+    FROM unnest(CAST(:symbols AS text[]), CAST(:days AS date[]), CAST(:starts AS timestamptz[]),
+                CAST(:ends AS timestamptz[]), CAST(:dstarts AS timestamptz[]), CAST(:dends AS timestamptz[]))
+         AS w(symbol, day, lo, hi, dlo, dhi)
+),
+regular AS (
+    SELECT win.symbol, win.day,
+           CAST(extract(epoch FROM win.hi - win.lo) / 60 AS integer) AS expected_minutes,
+           (SELECT count(*) FROM ohlcv_1min m
+            WHERE m.symbol = win.symbol AND m."timestamp" >= win.lo AND m."timestamp" < win.hi) AS present_minutes,
+           (SELECT coalesce(sum(m.volume), 0) FROM ohlcv_1min m
+            WHERE m.symbol = win.symbol AND m."timestamp" >= win.dlo AND m."timestamp" < win.dhi) AS minute_volume,
+           (SELECT count(*) FROM ohlcv_1min m
+            WHERE m.symbol = win.symbol AND m."timestamp" >= win.dlo AND m."timestamp" < win.dhi) AS day_minutes
+    FROM win
+)
+SELECT r.symbol, r.day AS session,
+       CASE WHEN r.present_minutes > 0 AND r.present_minutes < r.expected_minutes THEN 'missing_minutes'
+            WHEN d.volume IS NULL THEN 'missing_daily'
+            ELSE 'volume_mismatch' END AS kind,
+       r.expected_minutes, CAST(r.present_minutes AS integer) AS present_minutes,
+       CAST(r.expected_minutes - r.present_minutes AS integer) AS missing_minutes,
+       d.volume AS daily_volume, CAST(r.minute_volume AS bigint) AS minute_volume
+FROM regular r
+LEFT JOIN ohlcv_daily d ON d.symbol = r.symbol AND d.date = r.day
+WHERE (r.present_minutes > 0 AND r.present_minutes < r.expected_minutes)
+   OR (d.volume IS NOT NULL AND d.volume <> r.minute_volume)
+   OR (d.volume IS NULL AND r.day_minutes > 0)
+ORDER BY r.day, r.symbol;
+
+-- name: read_minutes
+SELECT symbol, "timestamp", open, high, low, close, volume, vwap, trade_count
+FROM ohlcv_1min
+WHERE symbol = ANY(CAST(:symbols AS text[]))
+  AND "timestamp" >= CAST(:start AS timestamptz) AND "timestamp" < CAST(:end AS timestamptz)
+ORDER BY symbol, "timestamp";
+
+-- name: read_daily
+SELECT symbol, date, open, high, low, close, volume, vwap, trade_count
+FROM ohlcv_daily
+WHERE symbol = ANY(CAST(:symbols AS text[])) AND date >= CAST(:start AS date) AND date <= CAST(:end AS date)
+ORDER BY symbol, date;
+
+-- name: work_mem
+-- Memory for the sorts of one build transaction (SET LOCAL), so a chunk sorts in memory.
+SELECT set_config('work_mem', :value, true);

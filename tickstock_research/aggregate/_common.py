@@ -1,0 +1,126 @@
+"""Shared pieces of the aggregation modules: reports, windows, symbol calendars, arrays."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import asdict, dataclass
+from typing import Iterable, Sequence
+
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from ..errors import InvalidRangeError, UnknownSymbolError
+from ..sessions import calendar_for, to_utc
+from ..sqlfiles import query
+from ..types import TimestampLike
+
+FAMILY = "queries/aggregate"
+MINUTE = pd.Timedelta(minutes=1)
+DAY = pd.Timedelta(days=1)
+#: Upper bound of windows passed to one statement (keeps arrays and transactions small).
+MAX_WINDOWS = 20_000
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """What one chunk statement did: bars upserted, inputs (trades or volume), stale rows deleted."""
+
+    bars: int
+    inputs: int
+    deleted: int
+
+
+@dataclass
+class BuildReport:
+    """What a build did: bars upserted, stale bars deleted, inputs read, chunks, seconds.
+
+    Every bar a chunk computes is upserted (``bars``); ``deleted`` counts bars a chunk removed
+    because their inputs are gone (e.g. trades flagged as corrected since the last build).
+    """
+
+    target: str
+    start: pd.Timestamp | dt.date | None = None
+    end: pd.Timestamp | dt.date | None = None
+    bars: int = 0
+    deleted: int = 0
+    inputs: int = 0          # trades (minutes) or volume (daily)
+    chunks: int = 0
+    seconds: float = 0.0
+    session: str | None = None
+
+    def add(self, chunk: "ChunkResult") -> None:
+        self.bars += chunk.bars
+        self.deleted += chunk.deleted
+        self.chunks += 1
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["start"] = None if self.start is None else str(self.start)
+        d["end"] = None if self.end is None else str(self.end)
+        return d
+
+    def __str__(self) -> str:
+        what = {"ohlcv_1min": "trades", "ohlcv_daily": "shares"}.get(self.target, "inputs")
+        sess = f" ({self.session} session)" if self.session else ""
+        return (f"{self.target}{sess} {self.start} .. {self.end}: {self.bars} bars from {self.inputs} {what}, "
+                f"{self.deleted} stale deleted, {self.chunks} chunk(s), {self.seconds:.2f}s")
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.t0
+
+
+def is_date_only(value: TimestampLike) -> bool:
+    """True for a date (or a 'YYYY-MM-DD' string): a whole day, inclusive, when used as an end."""
+    if isinstance(value, dt.datetime) or isinstance(value, pd.Timestamp):
+        return False
+    if isinstance(value, dt.date):
+        return True
+    return isinstance(value, str) and len(value.strip()) == 10
+
+
+def utc_range(start: TimestampLike, end: TimestampLike) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Minute-aligned UTC [lo, hi) for a range; a date-only ``end`` includes that whole UTC day."""
+    lo = to_utc(start).floor("min")
+    hi = to_utc(end)
+    if is_date_only(end):
+        hi = hi + DAY
+    hi = hi.ceil("min")
+    if hi <= lo:
+        raise InvalidRangeError(f"empty or reversed range: start {start} is not before end {end}")
+    return lo, hi
+
+
+def symbol_list(symbols: str | Iterable[str] | None) -> list[str] | None:
+    if symbols is None:
+        return None
+    if isinstance(symbols, str):
+        symbols = [s for s in symbols.replace(" ", ",").split(",")]
+    out = sorted({s.strip().upper() for s in symbols if s and s.strip()})
+    return out or None
+
+
+def symbol_calendars(conn: Connection, symbols: Sequence[str] | None) -> dict[str, str]:
+    """symbol -> calendar name (its ``calendar`` column, else by ``market``); unknown -> error."""
+    rows = conn.execute(query(FAMILY, "symbol_calendars"), {"symbols": symbols}).all()
+    found = {r.symbol: calendar_for(r.market, r.calendar) for r in rows}
+    if symbols:
+        missing = set(symbols) - set(found)
+        if missing:
+            raise UnknownSymbolError(missing)
+    return found
+
+
+def utc_list(values) -> list:
+    """Python datetimes (UTC) for psycopg2 array parameters."""
+    return [pd.Timestamp(v).to_pydatetime() for v in values]
+
+
+def chunks(frame: pd.DataFrame, size: int = MAX_WINDOWS) -> Iterable[pd.DataFrame]:
+    for i in range(0, len(frame), size):
+        yield frame.iloc[i:i + size]
