@@ -83,3 +83,24 @@ def test_returns_table_and_range(audited, engine):
     part = audit(engine, patterns="X", horizons=(1,), start="2024-01-02", end="2024-01-04")
     r = part.summary[part.summary["direction"] == "bullish"].iloc[0]
     assert r["n"] == 2 and r["baseline_n"] == 3 and r["baseline_mean"] == pytest.approx((0.2 + 0.25 - 0.2) / 3)
+
+
+def test_intraday_audit(engine):
+    # 1-minute closes 10, 11, 12, 9, 9, 18 from 09:30 New York on 2024-03-11 (13:30 UTC, EDT);
+    # a bullish event at 09:31: after 1 bar 12/11 - 1 = 1/11, after 2 bars 9/11 - 1 = -2/11
+    from event_fixtures import add_minutes, intraday
+
+    closes = [10, 11, 12, 9, 9, 18]
+    rows = [(f"2024-03-11 09:3{i}", c, c, c, c, 100) for i, c in enumerate(closes)]
+    add_minutes(engine, "AUDM", intraday(rows))
+    with engine.begin() as conn:
+        write_events(conn, detections([(pd.Timestamp("2024-03-11 13:31", tz="UTC"), "bullish")]),
+                     symbol="AUDM", timeframe="1min")
+    result = audit(engine, symbols="AUDM", patterns="X", timeframe="1min", horizons=(1, 2),
+                   start="2024-03-11", end="2024-03-11")
+    s = result.summary.set_index("horizon")
+    assert s.loc[1, "mean"] == pytest.approx(1 / 11) and s.loc[1, "hit_rate"] == 1
+    assert s.loc[2, "mean"] == pytest.approx(-2 / 11) and s.loc[2, "hit_rate"] == 0
+    # baseline after 1 bar: .1, 1/11, -.25, 0, 1 (five bars have a next bar)
+    assert s.loc[1, "baseline_n"] == 5
+    assert s.loc[1, "baseline_mean"] == pytest.approx((0.1 + 1 / 11 - 0.25 + 0 + 1) / 5)
