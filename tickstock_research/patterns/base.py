@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import PatternError
+from ..errors import PatternError, TickstockError
 
 Direction = Literal["long", "short", "bullish", "bearish", "neutral"]
 DIRECTIONS: tuple[str, ...] = ("long", "short", "bullish", "bearish", "neutral")
@@ -95,7 +95,7 @@ def infer_timeframe(frame: pd.DataFrame) -> str:
     name = f"{minutes // 60}h" if minutes >= 60 and minutes % 60 == 0 else f"{max(minutes, 1)}min"
     try:
         return timeframe_kind(name)[0]
-    except Exception:
+    except TickstockError:  # a bar size the kit has no name for (e.g. 7min): treat as 1-minute bars
         return "1min"
 
 
@@ -142,7 +142,6 @@ class Pattern:
     scope: ClassVar[TimeframeScope] = "any"
     #: Explicit canonical timeframes accepted (None: decided by ``scope``).
     timeframes: ClassVar[tuple[str, ...] | None] = None
-    description: ClassVar[str] = ""
 
     # ----------------------------------------------------------------- contract
     def find(self, bars: pd.DataFrame, timeframe: str) -> pd.DataFrame:  # pragma: no cover

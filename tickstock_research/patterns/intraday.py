@@ -65,9 +65,9 @@ class _SessionExtreme(Pattern):
         hit[np.flatnonzero(inside)] = hit_sub.to_numpy()
         prev = np.full(len(bars), np.nan)
         prev[np.flatnonzero(inside)] = before.to_numpy()
-        return self.rows(bars, hit, "bearish" if self.low_side else "bullish",
-                         previous_low=prev) if self.low_side else \
-            self.rows(bars, hit, "bullish", previous_high=prev)
+        if self.low_side:
+            return self.rows(bars, hit, "bearish", previous_low=prev)
+        return self.rows(bars, hit, "bullish", previous_high=prev)
 
 
 @register
