@@ -49,6 +49,9 @@ def test_nightly_report_has_every_section_and_the_day_numbers(nightly, market):
     assert len(earlier) == len(market.files) - 1
     # bars built: one daily bar per symbol that traded in the regular session
     assert f"<td>{day['ticker'].nunique()}</td>" in html
+    # events of the day: the planted formations, found by the scan and charted
+    assert "HeadAndShoulders" in html and "DoubleBottom" in html
+    assert f"{market.symbols[0]}: " in html and f"{market.symbols[1]}: " in html   # chart titles
     # offline and interactive: plotly.js inline, no script from the network, a candlestick drawn
     assert "Plotly.newPlot" in html and "candlestick" in html
     assert not re.search(r"<script[^>]+src=[\"']https?://", html)

@@ -162,7 +162,7 @@ def _run_locked(result: NightlyResult, engine, syms, drop_folder, reports_dir: P
         files = find_files(drop_folder, day, catch_up=catch_up)
         result.steps.append(st.ingest_files(engine, files.trades, files.tickers))
         result.steps.append(st.aggregate(engine, symbols=syms))
-        result.steps.append(st.scan(engine, syms or _all_symbols(engine), _scan_start(day, lookback_sessions), day,
+        result.steps.append(st.scan(engine, syms, _scan_start(day, lookback_sessions), day,
                                     timeframes=timeframes))
         result.steps.append(st.maintenance(engine))
         failed = [s.name for s in result.steps if not s.ok]
@@ -207,11 +207,6 @@ def _report(result: NightlyResult, engine, syms, reports_dir: Path, environ, not
     execute_notebook(template, result.notebook, params, database_url=url, extra_env=extra, timeout=timeout)
     result.html = export_html(result.notebook, out / "nightly.html", database_url=url,
                               title=f"TickStock nightly report {result.date.isoformat()}")
-
-
-def _all_symbols(engine) -> list[str] | None:
-    with engine.connect() as conn:
-        return [r.symbol for r in conn.execute(query("queries/jobs", "symbol_list"))] or None
 
 
 def _scan_start(day: dt.date, lookback_sessions: int) -> dt.date:

@@ -89,6 +89,8 @@ def plotly_offline():
     from IPython.display import HTML
     from plotly.offline import get_plotlyjs
 
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", 200)
     if _PLOTLY_EMITTED:
         return HTML("")
     _PLOTLY_EMITTED = True
@@ -147,7 +149,13 @@ def load_table(ctx: ReportContext) -> pd.DataFrame:
     """The load reports of the files this run read (and those loaded by an earlier run)."""
     details = ctx.step("ingest").get("details", {})
     rows = [dict(r, when="this run") for r in details.get("loads", [])]
-    rows += [dict(r, when=f"earlier ({r.get('loaded_at', '')[:19]})") for r in details.get("already_loaded", [])]
+    earlier = details.get("already_loaded", [])
+    if earlier:
+        names = sorted(r.get("file", "") for r in earlier)
+        rows.append({"file": f"{len(earlier)} file(s) {names[0]} .. {names[-1]}", "kind": "all",
+                     "when": "loaded by earlier runs (skipped)",
+                     "rows_read": sum(int(r.get("rows_read") or 0) for r in earlier),
+                     "inserted": sum(int(r.get("inserted") or 0) for r in earlier)})
     if not rows:
         return pd.DataFrame({"result": [ctx.step("ingest").get("summary", "no load in this run")]})
     frame = pd.DataFrame(rows)
@@ -362,7 +370,7 @@ def audit_table(ctx: ReportContext, sessions_back: int = 250) -> pd.DataFrame:
         from .steps import call
 
         result = call(events.audit, symbols=ctx.symbols, start=start, end=ctx.date, engine_or_url=ctx.engine)
-        summary = getattr(result, "summary", result)
+        summary = result.table() if hasattr(result, "table") else getattr(result, "summary", result)
         if isinstance(summary, pd.DataFrame):
             return summary.reset_index(drop=isinstance(summary.index, pd.RangeIndex))
     ev = _frame("events_between", ctx, {"start": pd.Timestamp(start, tz="UTC"),

@@ -176,6 +176,10 @@ def ingest_files(engine, trade_files: Sequence[Path], ticker_files: Sequence[Pat
     is not read again (its earlier load report is shown); a changed or new file is loaded
     (ingest itself stores each distinct trade once, so a re-load is always safe).
     """
+    ticker_files = list(ticker_files) + [p for p in trade_files if Path(p).suffix == ".json"]
+    trade_files = [Path(p) for p in trade_files if Path(p).suffix != ".json"]
+    ticker_files = [Path(p) for p in ticker_files]
+
     def body() -> StepResult:
         if not trade_files and not ticker_files:
             return StepResult("ingest", "skipped", "no files in the drop folder for this date")
@@ -259,8 +263,11 @@ def scan(engine, symbols: Sequence[str] | None, start, end, timeframes: Sequence
         if events is None or not hasattr(events, "scan"):
             return _unavailable("scan", "events")
         reports, lines = {}, []
+        wanted = list(symbols) if symbols else _all_symbols(engine)
+        if not wanted:
+            return StepResult("scan", "skipped", "no symbols in the database")
         for tf in timeframes:
-            report = call(events.scan, list(symbols) if symbols else None, patterns=list(patterns) if patterns else None,
+            report = call(events.scan, wanted, patterns=list(patterns) if patterns else None,
                           timeframe=tf, start=start, end=end, engine_or_url=engine)
             reports[tf] = jsonable(report)
             found = _num(report, "detections", "events", "found", "events_found")
@@ -269,6 +276,13 @@ def scan(engine, symbols: Sequence[str] | None, start, end, timeframes: Sequence
                          f"{inserted if not isinstance(inserted, (list, dict)) else len(inserted)} new")
         return StepResult("scan", "ok", "; ".join(lines), {"reports": reports})
     return _run("scan", body)
+
+
+def _all_symbols(engine) -> list[str]:
+    from ..sqlfiles import query
+
+    with engine.connect() as conn:
+        return [r.symbol for r in conn.execute(query("queries/jobs", "symbol_list"))]
 
 
 # ---------------------------------------------------------------------------------------------- maintenance

@@ -18,7 +18,7 @@ What is in the trades (so every part of the pipeline has something to find):
 - an intraday U-shaped trade intensity, at least one trade in every regular minute except in
   planted *gaps* (a few symbol-days miss a block of 3-12 minutes);
 - planted daily shapes ending on the last session: a head-and-shoulders breakdown on the first
-  symbol (needs >= 50 sessions) and a double-bottom breakout on the second (>= 30 sessions);
+  symbol (needs >= 75 sessions) and a double-bottom breakout on the second (>= 50 sessions);
 - two distinct trades with the same nanosecond timestamp in every file, and a corrected trade
   (``correction`` 1, price 8% off) every 10th session and on the last one.
 
@@ -56,9 +56,12 @@ _ODD_LOT = "37"
 
 #: Relative daily-close templates (x = session offset from the template's start, y = level),
 #: interpolated linearly; the last point is the firing session (the last generated session).
-HEAD_AND_SHOULDERS = [(0, 1.00), (6, 1.10), (15, 1.02), (24, 1.20), (33, 1.02), (42, 1.10),
-                      (48, 1.04), (49, 0.975)]
-DOUBLE_BOTTOM = [(0, 1.10), (5, 1.00), (12, 1.08), (21, 1.005), (28, 1.065), (29, 1.105)]
+#: Shaped for the SPEC definitions with swing points confirmed window//3 (16) and window//2 (15)
+#: bars later: shoulders and head more than 16 sessions apart, the drops next to the head fast
+#: enough that each shoulder is the highest bar of the 16 sessions around it.
+HEAD_AND_SHOULDERS = [(0, 1.00), (17, 1.10), (27, 1.02), (33, 1.09), (37, 1.20), (40, 1.09), (47, 1.02),
+                      (57, 1.10), (73, 1.035), (74, 0.975)]
+DOUBLE_BOTTOM = [(0, 1.10), (16, 1.00), (24, 1.08), (33, 1.005), (48, 1.07), (49, 1.11)]
 
 
 @dataclass
@@ -87,7 +90,7 @@ class SyntheticMarket:
                 + f"; files in {self.drop_folder}")
 
 
-def default_end(today: TimestampLike | None = None, days: int = 60, max_age_days: int = 330) -> dt.date:
+def default_end(today: TimestampLike | None = None, days: int = 78, max_age_days: int = 330) -> dt.date:
     """The default last session: ten sessions after the latest early close when a ``days``
     window ending there still starts within ``max_age_days`` of ``today`` (inside the kit's
     one-year tick retention), else the last completed session before ``today``.
@@ -204,8 +207,8 @@ def _day_trades(rng, symbol: str, s_index: int, open_px: float, close_px: float,
     return frame
 
 
-def generate_market(drop_folder: str | Path, *, seed: int = 7, symbols: int = 30, days: int = 60,
-                    end: TimestampLike | None = None, liquidity: float = 1.0) -> SyntheticMarket:
+def generate_market(drop_folder: str | Path, *, seed: int = 7, symbols: int = 30, days: int = 78,
+                    end: TimestampLike | None = None, liquidity: float = 0.3) -> SyntheticMarket:
     """Write ``days`` sessions of trades for ``symbols`` symbols into ``drop_folder``.
 
     ``liquidity`` scales the extra trades per minute (1.0: about 1-3.5 per regular minute).
@@ -250,8 +253,20 @@ def generate_market(drop_folder: str | Path, *, seed: int = 7, symbols: int = 30
     return market
 
 
+def _shared_minute_rows(frame: pd.DataFrame, symbol: str) -> np.ndarray:
+    """Rows i of ``symbol`` (plain regular trades) whose next row is the same symbol in the same
+    minute: changing trade i or i+1 then never empties a minute (no accidental gap)."""
+    tick = frame["ticker"].to_numpy()
+    minute = frame["sip_timestamp"].to_numpy() // 60_000_000_000
+    plain = (frame["conditions"] == "").to_numpy()
+    nxt = np.r_[np.arange(1, len(frame)), len(frame) - 1]
+    ok = (tick == symbol) & plain & (tick[nxt] == symbol) & (minute[nxt] == minute) & plain[nxt]
+    ok[-1] = False
+    return np.flatnonzero(ok)
+
+
 def _plant_same_timestamp(frame: pd.DataFrame, symbol: str, day: dt.date, market: SyntheticMarket) -> None:
-    rows = np.flatnonzero((frame["ticker"] == symbol).to_numpy() & (frame["conditions"] == "").to_numpy())
+    rows = _shared_minute_rows(frame, symbol)
     if rows.size < 3:
         return
     i = rows[rows.size // 2]
@@ -263,10 +278,10 @@ def _plant_same_timestamp(frame: pd.DataFrame, symbol: str, day: dt.date, market
 
 
 def _plant_correction(frame: pd.DataFrame, symbol: str, day: dt.date, market: SyntheticMarket) -> None:
-    rows = np.flatnonzero((frame["ticker"] == symbol).to_numpy() & (frame["conditions"] == "").to_numpy())
+    rows = _shared_minute_rows(frame, symbol)
     if rows.size < 3:
         return
-    i = rows[rows.size // 3]
+    i = rows[rows.size // 3] + 1          # its minute keeps trade i, so no gap appears
     bad = round(float(frame.loc[i, "price"]) * 1.08, 2)
     frame.loc[i, "price"] = bad
     frame.loc[i, "correction"] = 1

@@ -1,0 +1,57 @@
+"""A real browser opens the nightly HTML report: headless Chromium renders the candlesticks.
+
+Two checks: the DOM after scripts ran holds plotly's drawn candlestick paths (not empty plot
+divs), and a screenshot shows the candlestick colours. Skips when chromium is not installed
+(Debian: ``apt-get install -y chromium``)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+Image = pytest.importorskip("PIL.Image", reason="Pillow is needed to read the screenshot (pip install pillow)")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium)")
+
+#: plotly's default candlestick colours (increasing, decreasing)
+GREEN, RED = (0x3D, 0x99, 0x70), (0xFF, 0x41, 0x36)
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "profile"
+    profile.mkdir(exist_ok=True)
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+           f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+
+
+def _colour_pixels(png: Path, rgb: tuple[int, int, int], tol: int = 12) -> int:
+    img = np.asarray(Image.open(png).convert("RGB"), dtype=np.int16)
+    return int((np.abs(img - np.array(rgb, dtype=np.int16)) <= tol).all(axis=2).sum())
+
+
+def test_candlesticks_render_in_a_real_browser(nightly, tmp_path):
+    html = nightly["last"].html
+    url = html.resolve().as_uri()
+    dom = _chromium(tmp_path, "--virtual-time-budget=15000", "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    text = dom.stdout
+    # plotly drew into the divs: SVG main layers and candlestick box paths exist
+    assert text.count('class="main-svg"') >= 2
+    assert "trace boxes" in text or 'class="box"' in text, "no candlestick drawn"
+    assert text.count("<path") > 100
+
+    png = tmp_path / "report.png"
+    shot = _chromium(tmp_path, "--virtual-time-budget=15000", "--hide-scrollbars", f"--screenshot={png}",
+                     "--window-size=1400,6000", url)
+    assert png.is_file(), shot.stderr[-2000:]
+    green, red = _colour_pixels(png, GREEN), _colour_pixels(png, RED)
+    # candle bodies in both colours, far more than anti-aliasing noise would give
+    assert green > 500 and red > 500, (green, red)
+    img = np.asarray(Image.open(png).convert("L"), dtype=np.float64)
+    assert img.std() > 10                                       # not a blank page
