@@ -104,6 +104,8 @@ def test_scan_intraday_high_of_day(engine):
     ev = query_events(engine, symbols="MIN1", timeframe="1min")
     assert ev["timestamp"].tolist() == [pd.Timestamp("2024-03-11 13:31", tz="UTC")]
     assert ev["details"].iloc[0]["timestamp"] == "2024-03-11T13:31:00+00:00"
+    # a bare end date includes its whole day
+    assert len(query_events(engine, symbols="MIN1", start="2024-03-11", end="2024-03-11")) == 1
 
 
 def test_write_with_a_plain_connection_commits(engine):

@@ -120,6 +120,16 @@ def _list(value: str | Iterable[str] | None) -> list[str] | None:
     return [value] if isinstance(value, str) else list(value)
 
 
+def _end_bound(end):
+    if end is None:
+        return None
+    ts = to_utc(end)
+    bare = (isinstance(end, str) and len(end.strip()) <= 10) or (hasattr(end, "year") and not hasattr(end, "hour"))
+    if bare:
+        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return ts.to_pydatetime()
+
+
 def query_events(engine_or_url: EngineOrURL = None, *, symbols: str | Iterable[str] | None = None,
                  patterns: str | Iterable[str] | None = None, direction: str | Iterable[str] | None = None,
                  start: TimestampLike | None = None, end: TimestampLike | None = None,
@@ -127,7 +137,8 @@ def query_events(engine_or_url: EngineOrURL = None, *, symbols: str | Iterable[s
     """Events filtered by symbol(s), pattern(s), direction(s), timeframe and time [start, end].
 
     Returns columns symbol, timestamp (UTC), pattern, timeframe, direction, price (float),
-    details (dict), created_at, updated_at, sorted by symbol and time. Naive bounds are UTC.
+    details (dict), created_at, updated_at, sorted by symbol and time. Naive bounds are UTC;
+    an ``end`` given as a bare date includes that whole (UTC) day.
 
     >>> query_events(url, symbols=["AAPL"], patterns="Doji", start="2024-01-01")  # doctest: +SKIP
     """
@@ -135,7 +146,7 @@ def query_events(engine_or_url: EngineOrURL = None, *, symbols: str | Iterable[s
     params = {"symbols": _list(symbols), "patterns": _list(patterns), "directions": _list(direction),
               "timeframe": timeframe_kind(timeframe)[0] if timeframe else None,
               "start": to_utc(start).to_pydatetime() if start is not None else None,
-              "end": to_utc(end).to_pydatetime() if end is not None else None}
+              "end": _end_bound(end)}
     if params["directions"]:
         bad = set(params["directions"]) - set(DIRECTIONS)
         if bad:
