@@ -36,12 +36,16 @@ LIMIT %(limit)s
 -- bounds for the session filter and the anchor its buckets are aligned to (the regular open
 -- for session alignment, exchange-local midnight for clock alignment). Buckets are labelled by
 -- their start and kept when that label is in [start, end); rows are read from the wider
--- [row_lo, row_hi) so the edge buckets are whole. Open/close are the first/last minute by time.
+-- [row_lo, row_hi) so the edge buckets are whole. Open/close are the first/last minute by time:
+-- the value at the position of min/max("timestamp") in arrays aggregated in one pass (the same
+-- row order for every aggregate of a group), which is exact because (symbol, "timestamp") is
+-- unique and, unlike ordered aggregates, needs no sort per group. Symbols sort in "C"
+-- collation (code point order, as Python sorts them).
 WITH s AS (
     SELECT lo, hi, anchor
     FROM unnest(%(lo)s::timestamptz[], %(hi)s::timestamptz[], %(anchor)s::timestamptz[]) AS s (lo, hi, anchor)
 ), m AS (
-    SELECT b.symbol, date_bin(%(width)s::interval, b."timestamp", s.anchor) AS bucket, b."timestamp",
+    SELECT b.symbol COLLATE "C" AS symbol, date_bin(%(width)s::interval, b."timestamp", s.anchor) AS bucket, b."timestamp",
            b.open, b.high, b.low, b.close, b.volume, b.vwap, b.trade_count
     FROM s
     JOIN ohlcv_1min b ON b."timestamp" >= s.lo AND b."timestamp" < s.hi
@@ -49,10 +53,10 @@ WITH s AS (
       AND b."timestamp" >= %(row_lo)s::timestamptz AND b."timestamp" < %(row_hi)s::timestamptz
 )
 SELECT symbol, bucket AS "timestamp",
-       ((array_agg(open ORDER BY "timestamp"))[1])::float8 AS open,
+       ((array_agg(open))[array_position(array_agg("timestamp"), min("timestamp"))])::float8 AS open,
        max(high)::float8 AS high,
        min(low)::float8 AS low,
-       ((array_agg(close ORDER BY "timestamp" DESC))[1])::float8 AS close,
+       ((array_agg(close))[array_position(array_agg("timestamp"), max("timestamp"))])::float8 AS close,
        sum(volume)::int8 AS volume,
        (sum(vwap * volume) / NULLIF(sum(volume) FILTER (WHERE vwap IS NOT NULL), 0))::float8 AS vwap,
        sum(trade_count)::int8 AS trade_count
@@ -72,16 +76,16 @@ FROM s
 JOIN ohlcv_1min b ON b."timestamp" >= s.lo AND b."timestamp" < s.hi
 WHERE b.symbol = ANY (%(symbols)s::text[])
   AND b."timestamp" >= %(start)s::timestamptz AND b."timestamp" < %(end)s::timestamptz
-ORDER BY b.symbol, b."timestamp"
+ORDER BY b.symbol COLLATE "C", b."timestamp"
 
 -- name: bars_daily
 -- Daily bars (period 'day'), or sessions grouped by exchange week ('week', Monday-based) or
 -- month ('month'), from ohlcv_daily. A group is labelled by its first session date.
-SELECT symbol, min(date) AS date,
-       ((array_agg(open ORDER BY date))[1])::float8 AS open,
+SELECT symbol COLLATE "C" AS symbol, min(date) AS date,
+       ((array_agg(open))[array_position(array_agg(date), min(date))])::float8 AS open,
        max(high)::float8 AS high,
        min(low)::float8 AS low,
-       ((array_agg(close ORDER BY date DESC))[1])::float8 AS close,
+       ((array_agg(close))[array_position(array_agg(date), max(date))])::float8 AS close,
        sum(volume)::int8 AS volume,
        (sum(vwap * volume) / NULLIF(sum(volume) FILTER (WHERE vwap IS NOT NULL), 0))::float8 AS vwap,
        sum(trade_count)::int8 AS trade_count
@@ -89,7 +93,7 @@ FROM ohlcv_daily
 WHERE symbol = ANY (%(symbols)s::text[])
   AND (%(d0)s::date IS NULL OR date >= %(d0)s::date)
   AND (%(d1)s::date IS NULL OR date <= %(d1)s::date)
-GROUP BY symbol, CASE %(period)s::text
+GROUP BY 1, CASE %(period)s::text
                      WHEN 'week' THEN date_trunc('week', date::timestamp)::date
                      WHEN 'month' THEN date_trunc('month', date::timestamp)::date
                      ELSE date END
@@ -101,18 +105,18 @@ ORDER BY symbol, 2
 WITH s AS (
     SELECT lo, hi, day FROM unnest(%(lo)s::timestamptz[], %(hi)s::timestamptz[], %(day)s::date[]) AS s (lo, hi, day)
 )
-SELECT b.symbol, min(s.day) AS date,
-       ((array_agg(b.open ORDER BY b."timestamp"))[1])::float8 AS open,
+SELECT b.symbol COLLATE "C" AS symbol, min(s.day) AS date,
+       ((array_agg(b.open))[array_position(array_agg(b."timestamp"), min(b."timestamp"))])::float8 AS open,
        max(b.high)::float8 AS high,
        min(b.low)::float8 AS low,
-       ((array_agg(b.close ORDER BY b."timestamp" DESC))[1])::float8 AS close,
+       ((array_agg(b.close))[array_position(array_agg(b."timestamp"), max(b."timestamp"))])::float8 AS close,
        sum(b.volume)::int8 AS volume,
        (sum(b.vwap * b.volume) / NULLIF(sum(b.volume) FILTER (WHERE b.vwap IS NOT NULL), 0))::float8 AS vwap,
        sum(b.trade_count)::int8 AS trade_count
 FROM s
 JOIN ohlcv_1min b ON b."timestamp" >= s.lo AND b."timestamp" < s.hi
 WHERE b.symbol = ANY (%(symbols)s::text[])
-GROUP BY b.symbol, CASE %(period)s::text
+GROUP BY 1, CASE %(period)s::text
                        WHEN 'week' THEN date_trunc('week', s.day::timestamp)::date
                        WHEN 'month' THEN date_trunc('month', s.day::timestamp)::date
                        ELSE s.day END
@@ -121,3 +125,8 @@ ORDER BY 1, 2
 -- name: minute_span
 -- First and last 1-minute bar time of some symbols (to bound an open-ended bar read).
 SELECT min("timestamp"), max("timestamp") FROM ohlcv_1min WHERE symbol = ANY (%(symbols)s::text[])
+
+-- name: reader_settings
+-- Per-transaction settings of a reader connection: sorts and hashes of a bar query in memory,
+-- no JIT compilation (it costs more than it saves on these short analytical queries).
+SET LOCAL work_mem = '256MB'; SET LOCAL jit = off

@@ -99,6 +99,7 @@ def copy_table(engine: Engine, name: str, params: dict, spec: ColumnSpec, *, str
     ok = False
     try:
         with conn.cursor() as cur:
+            cur.execute(raw(FAMILY, "reader_settings"))
             sql = copy_sql(cur, name, params)
             read, parse, convert = _parse_options(spec)
             if stream:
