@@ -184,3 +184,19 @@ def test_report_text_and_dict(db):
     assert d["rows_read"] == d["inserted"] + d["already_present"] + sum(d["rejected"].values())
     text = str(report)
     assert "bad_ticks.csv" in text and "non_positive_price" in text
+
+
+def test_live_feed_messages(db):
+    trades = pd.DataFrame([{"sym": "AAPL", "p": 185.5, "s": 100, "t": 1704205800123, "x": 4, "i": "77"},
+                           {"sym": "AAPL", "p": 185.25, "s": 5, "t": 1704205800123}])
+    report = load_ticks(trades, db)
+    assert report.inserted == 2
+    got = fetch(db, 'select "timestamp", price::text as p, volume from ticks order by volume')
+    assert (got["timestamp"] == pd.Timestamp("2024-01-02 14:30:00.123+00:00")).all()
+    assert got["p"].tolist() == ["185.25", "185.5"]
+    ids = fetch(db, "select trade_id, exchange from ticks order by volume")
+    assert ids.values.tolist() == [["~5@185.25#0", 0], ["77", 4]]
+    aggs = pd.DataFrame([{"sym": "AAPL", "o": 1.0, "h": 2.0, "l": 0.5, "c": 1.5, "v": 10, "s": 1704205800000,
+                          "e": 1704205860000}])
+    assert load_bars(aggs, db).inserted == 1
+    assert scalar(db, 'select "timestamp" from ohlcv_1min') == pd.Timestamp("2024-01-02 14:30+00:00")

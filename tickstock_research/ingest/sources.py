@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import os
 from dataclasses import dataclass
@@ -145,32 +144,60 @@ def _parquet_batches(path: Path, batch_rows: int) -> Iterator[RawBatch]:
         line += batch.num_rows
 
 
-def _header(path: Path) -> list[str]:
-    with pa.input_stream(str(path), compression="detect") as stream:
-        head = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="").readline()
-    if not head.strip():
-        raise ValidationError(f"{path.name}: empty file (no header line)")
-    return next(csv.reader([head]))
-
-
 def _csv_batches(path: Path, batch_rows: int) -> Iterator[RawBatch]:
-    names = [n.strip().lower() for n in _header(path)]
-    read = pacsv.ReadOptions(column_names=names, skip_rows=1,
-                             block_size=max(1 << 16, min(batch_rows * BYTES_PER_ROW, 1 << 28)))
-    convert = pacsv.ConvertOptions(column_types={n: pa.binary() for n in names}, strings_can_be_null=False,
-                                   quoted_strings_can_be_null=False)
-    parse = pacsv.ParseOptions(newlines_in_values=False)
+    """Parse the file block by block (each block cut at a line end), so at most one block of raw
+    text is in memory: Arrow's own streaming CSV reader reads far ahead of its consumer."""
+    block = max(1 << 16, min(batch_rows * BYTES_PER_ROW, 1 << 28))
     stream = pa.input_stream(str(path), compression="detect")
     try:
-        reader = pacsv.open_csv(stream, read_options=read, convert_options=convert, parse_options=parse)
+        first = stream.read(block)
+        while b"\n" not in first:
+            more = stream.read(block)
+            if not more:
+                break
+            first += more
+        head, _, carry = first.partition(b"\n")
+        if not head.strip():
+            raise ValidationError(f"{path.name}: empty file (no header line)")
+        names = [n.strip().lower() for n in next(csv.reader([head.decode("utf-8", errors="replace")]))]
+        read = pacsv.ReadOptions(column_names=names, block_size=block + 1024)
+        convert = pacsv.ConvertOptions(column_types={n: pa.binary() for n in names}, strings_can_be_null=False,
+                                       quoted_strings_can_be_null=False)
+        parse = pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False)
         line = 2
-        for batch in reader:
-            for start in range(0, batch.num_rows, batch_rows):
-                part = batch.slice(start, batch_rows)
-                yield RawBatch(part, line)
-                line += part.num_rows
-    except pa.ArrowInvalid as exc:
-        raise ValidationError(f"{path.name}: not a readable CSV file ({exc})") from None
+        eof = False
+        pending: list[pa.Table] = []
+        while not eof:
+            data = stream.read(block)
+            eof = not data
+            buf = carry + data
+            cut = len(buf) if eof else buf.rfind(b"\n") + 1
+            if cut == 0:          # no line end yet: keep reading
+                carry = buf
+                continue
+            chunk, carry = buf[:cut], buf[cut:]
+            if not chunk.strip():
+                continue
+            try:
+                table = pacsv.read_csv(pa.BufferReader(chunk), read_options=read, convert_options=convert,
+                                       parse_options=parse)
+            except pa.ArrowInvalid as exc:
+                raise ValidationError(f"{path.name}: not a readable CSV file near line {line} ({exc})") from None
+            del chunk
+            pending.append(table)
+            rows = sum(t.num_rows for t in pending)
+            if rows >= batch_rows or eof:
+                merged = pa.concat_tables(pending).combine_chunks()
+                whole = rows if eof else rows // batch_rows * batch_rows
+                for batch in merged.slice(0, whole).to_batches(max_chunksize=batch_rows):
+                    yield RawBatch(batch, line)
+                    line += batch.num_rows
+                pending = [merged.slice(whole)] if whole < rows else []
+                del merged
+        for table in pending:             # the tail (only when the last block had no data rows)
+            for batch in table.combine_chunks().to_batches(max_chunksize=batch_rows):
+                yield RawBatch(batch, line)
+                line += batch.num_rows
     finally:
         stream.close()
 

@@ -4,7 +4,7 @@ A raw batch (CSV bytes, Parquet or DataFrame values) becomes typed numpy/Arrow c
 per-row reason code (0 = valid). Each row is rejected for the first rule it breaks; rejected rows
 keep their raw values for the ``quarantine`` table. Column aliases cover Massive flat files
 (``ticker``, ``size``, ``id``, ``sip_timestamp``, ``window_start``, ``transactions``) and the
-live feed (``sym``, ``p``, ``s``).
+live feed (trades ``{sym, p, s, t}``, minute aggregates ``{sym, o, h, l, c, v, s}``, times in ms).
 
 >>> import pyarrow as pa
 >>> b = pa.record_batch({"symbol": ["A", "A"], "timestamp": [1_700_000_000_000_000_000] * 2,
@@ -46,7 +46,8 @@ REASONS = [
 CODE = {r: i for i, r in enumerate(REASONS)}
 
 TICK_ALIASES = {"ticker": "symbol", "sym": "symbol", "size": "volume", "s": "volume", "p": "price",
-                "id": "trade_id", "sip_timestamp": "timestamp", "time": "timestamp"}
+                "id": "trade_id", "sip_timestamp": "timestamp", "time": "timestamp",
+                "x": "exchange", "i": "trade_id", "c": "conditions", "z": "tape", "q": "sequence_number"}
 BAR_ALIASES = {"ticker": "symbol", "sym": "symbol", "window_start": "timestamp", "transactions": "trade_count",
                "o": "open", "h": "high", "l": "low", "c": "close", "v": "volume", "vw": "vwap", "n": "trade_count",
                "time": "timestamp"}
@@ -84,6 +85,13 @@ def renamed(batch: pa.RecordBatch, aliases: dict[str, str]) -> dict[str, pa.Arra
         if alias in cols and canon not in cols:
             cols[canon] = cols[alias]
     return cols
+
+
+def _live_ms(cols: dict, key: str) -> None:
+    """Live-feed messages carry Unix milliseconds (trades ``t``, minute aggregates ``s``)."""
+    if "timestamp" not in cols and key in cols:
+        ms, _ = integer(cols[key], Checker(len(cols[key])), required=False)
+        cols["timestamp"] = pa.array(ms * 1_000_000, mask=cols[key].is_null().to_numpy(zero_copy_only=False))
 
 
 def _blank_to_null(arr: pa.Array) -> pa.Array:
@@ -297,6 +305,7 @@ class Checked:
 def check_ticks(batch: pa.RecordBatch, *, now_ns: int) -> Checked:
     """Type and validate a batch of trades (canonical columns, Massive trades_v1 or live-feed names)."""
     cols = renamed(batch, TICK_ALIASES)
+    _live_ms(cols, "t")
     n = batch.num_rows
     chk = Checker(n)
     out = Checked(n)
@@ -345,6 +354,7 @@ def check_ticks(batch: pa.RecordBatch, *, now_ns: int) -> Checked:
 def check_bars(batch: pa.RecordBatch, *, now_ns: int, daily: bool) -> Checked:
     """Type and validate OHLCV bars (canonical columns or Massive minute/day aggregates)."""
     cols = renamed(batch, BAR_ALIASES)
+    _live_ms(cols, "s")
     n = batch.num_rows
     chk = Checker(n)
     out = Checked(n)

@@ -3,7 +3,7 @@
 How a load runs (one database connection, two threads):
 
 * a producer thread reads the sources in batches, types and validates them (numpy/Arrow, no
-  per-row Python) and encodes the valid rows as binary COPY data, at most two batches ahead;
+  per-row Python) and encodes the valid rows as binary COPY data, at most one batch ahead;
 * the calling thread writes each batch in its own transaction: unknown symbols registered (or
   rejected), the rows copied straight into the target inside a savepoint, and, if any key is
   already there, the savepoint rolled back and the batch copied into a temporary staging table
@@ -172,6 +172,7 @@ class _Writer:
         try:
             for src in sources:
                 hook = self.target.per_source() if self.target.per_source else None
+                src.key   # the content digest, computed here rather than in the writing thread
                 out.put(("start", src))
                 for raw_batch in src.batches(self.batch_rows):
                     if stop.is_set():
@@ -197,7 +198,7 @@ class _Writer:
             conn.commit()
             total = sum((s.row_count() or 0) for s in sources) if all(s.row_count() is not None for s in sources) else None
             bar = _progress_bar(self.progress, total, table)
-            out: queue.Queue = queue.Queue(maxsize=2)
+            out: queue.Queue = queue.Queue(maxsize=1)   # bounded memory: one batch ready ahead
             stop = threading.Event()
             producer = threading.Thread(target=self._produce, args=(sources, known, out, stop),
                                         name="tickstock-ingest-reader", daemon=True)
