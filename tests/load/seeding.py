@@ -82,16 +82,18 @@ def random_ticks(symbols, start: str, end: str, per_symbol: int, seed: int = 1) 
 
 
 def random_minutes(symbols, days, seed: int = 2, tz: str = "America/New_York",
-                   first: str = "04:00", last: str = "20:00", missing: float = 0.05) -> pd.DataFrame:
+                   first: str = "04:00", last: str = "20:00", missing: float = 0.05,
+                   weekends: bool = False) -> pd.DataFrame:
     """1-minute bars for every weekday in ``days`` (holidays included on purpose: the reader
     must drop them) from ``first`` to ``last`` exchange-local time, with a few minutes missing
     at random; prices on a 0.01 grid. Built from local wall times, not from the calendar."""
     rng = np.random.default_rng(seed)
     pieces = []
     for day in pd.DatetimeIndex(days):
-        if day.weekday() >= 5:
+        if day.weekday() >= 5 and not weekends:
             continue
-        local = pd.date_range(f"{day.date()} {first}", f"{day.date()} {last}", freq="min", inclusive="left")
+        end = f"{day.date()} {last}" if last != "24:00" else f"{(day + pd.Timedelta(days=1)).date()} 00:00"
+        local = pd.date_range(f"{day.date()} {first}", end, freq="min", inclusive="left")
         pieces.append(local.tz_localize(tz).tz_convert("UTC"))
     minutes = pieces[0].append(pieces[1:]) if len(pieces) > 1 else pieces[0]
     frames = []
