@@ -3,8 +3,9 @@
 Measures, on one database and the same generated trades (``--rows``, default 2M, 100 symbols):
 
 1. server: ``COPY ticks FROM 'file' (FORMAT binary)`` of the same rows into the emptied ``ticks``
-   hypertable (the file written by the server's own ``COPY (SELECT * FROM ticks) TO 'file' (FORMAT binary)``);
-   the server's own limit for one connection;
+   hypertable (the file written by the server's own ``COPY (SELECT * FROM ticks) TO 'file'
+   (FORMAT binary)``), the server's own limit for one connection; best of two runs, as the kit's
+   first load is the best of two;
 2. kit: ``load_ticks(parquet_file)`` end to end (read, validate, encode, COPY) into the emptied
    table; target >= 0.75x the server rate;
 3. ``pandas.DataFrame.to_sql(method="multi")`` of a subset (``--to-sql-rows``) into the emptied
@@ -62,27 +63,30 @@ def rate(rows: int, seconds: float) -> float:
     return rows / seconds if seconds > 0 else float("inf")
 
 
-def server_copy(url: str, folder: Path, rows: int) -> float:
-    """Rows/s of the server's own binary COPY FROM file of the rows currently in ticks."""
+def server_copy(url: str, folder: Path, rows: int, repeat: int = 2) -> float:
+    """Best rows/s of the server's own binary COPY FROM file of the rows currently in ticks
+    (each run into the emptied table); leaves ticks empty."""
     path = folder / "ticks.bin"
     conn = raw_connection(get_engine(url))
+    best = 0.0
     try:
         cur = conn.cursor()
         cur.execute(f"COPY (SELECT * FROM ticks) TO '{path}' (FORMAT binary)")  # a hypertable's rows live in chunks
         cur.execute("TRUNCATE ticks")
         conn.commit()
-        t = time.perf_counter()
-        cur.execute(f"COPY ticks FROM '{path}' (FORMAT binary)")
-        conn.commit()
-        took = time.perf_counter() - t
-        cur.execute("SELECT count(*) FROM ticks")
-        assert cur.fetchone()[0] == rows
-        cur.execute("TRUNCATE ticks")
-        conn.commit()
+        for _ in range(repeat):
+            t = time.perf_counter()
+            cur.execute(f"COPY ticks FROM '{path}' (FORMAT binary)")
+            conn.commit()
+            best = max(best, rate(rows, time.perf_counter() - t))
+            cur.execute("SELECT count(*) FROM ticks")
+            assert cur.fetchone()[0] == rows
+            cur.execute("TRUNCATE ticks")
+            conn.commit()
     finally:
         conn.close()
     os.unlink(path)
-    return rate(rows, took)
+    return best
 
 
 def to_sql_rate(url: str, table: pa.Table, rows: int) -> float:
@@ -166,6 +170,7 @@ def main(argv=None) -> int:
         server_rate = server_copy(url, folder, args.rows)          # leaves ticks empty
         second = load_ticks(parquet, url, progress=False, **kw)      # a second sample of the first load
         kit_rate = max(kit_rate, rate(args.rows, second.duration_s))
+        assert second.inserted == args.rows, second
         truncate(url)
         pandas_rate = to_sql_rate(url, table, min(args.to_sql_rows, args.rows))
 

@@ -167,6 +167,11 @@ def test_reference_tickers_and_csv_symbols(db):
     assert got.loc["AAPL", "name"] == "Apple Inc. (renamed)" and got.loc["AAPL", "exchange"] == "XNAS"
     assert got.loc["NEWCO", "market"] == "otc" and not got.loc["NEWCO", "active"]
     assert scalar(db, "select count(*) from quarantine where target = 'symbols'") == 1
+    # a frame without market/active columns keeps the stored market and active flag
+    load_symbols(pd.DataFrame({"ticker": ["X:BTCUSD", "NEWCO"], "name": ["Bitcoin", "NewCo"]}), db)
+    got = fetch(db, "select symbol, name, market, active from symbols order by symbol").set_index("symbol")
+    assert got.loc["X:BTCUSD", "market"] == "crypto" and got.loc["X:BTCUSD", "name"] == "Bitcoin"
+    assert not got.loc["NEWCO", "active"] and got.loc["NEWCO", "market"] == "otc"
 
 
 def test_missing_required_column_is_a_validation_error(db):
@@ -200,3 +205,13 @@ def test_live_feed_messages(db):
                           "e": 1704205860000}])
     assert load_bars(aggs, db).inserted == 1
     assert scalar(db, 'select "timestamp" from ohlcv_1min') == pd.Timestamp("2024-01-02 14:30+00:00")
+
+
+def test_massive_trades_as_parquet_with_list_conditions(db, tmp_path):
+    frame = pd.read_csv(DATA / "massive_trades_2024-01-02.csv.gz",
+                        dtype={"conditions": str, "participant_timestamp": "Int64"})   # not float: ns need 64 bits
+    frame["conditions"] = [None if pd.isna(c) else [int(x) for x in c.split(",")] for c in frame["conditions"]]
+    path = tmp_path / "trades.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    assert load_ticks(path, db).inserted == 6
+    _assert_ticks(db, _expected_ticks("expected_massive_trades.csv"))

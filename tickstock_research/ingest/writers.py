@@ -389,9 +389,14 @@ def load_symbols(source: SourceLike, engine_or_url: EngineOrURL = None) -> LoadR
     try:
         cur = conn.cursor()
         for src in srcs:
-            frame = src.frame if src.kind == "dataframe" else (
-                read_json_records(src.path) if src.kind == "json" else
-                pd.read_csv(src.path, dtype=str, keep_default_na=False, na_values=[""]))
+            if src.kind == "dataframe":
+                frame = src.frame
+            elif src.kind == "json":
+                frame = read_json_records(src.path)
+            elif src.kind == "parquet":
+                frame = pd.read_parquet(src.path)
+            else:
+                frame = pd.read_csv(src.path, dtype=str, keep_default_na=False, na_values=[""])
             frame = frame.rename(columns=lambda c: str(c).strip().lower())
             frame = frame.rename(columns={k: t for k, t in _SYMBOL_ALIASES.items() if t not in frame.columns})
             if "symbol" not in frame.columns:
@@ -415,7 +420,9 @@ def load_symbols(source: SourceLike, engine_or_url: EngineOrURL = None) -> LoadR
                     good.append(rec)
             try:
                 if good:
-                    cur.execute(raw(Q, "upsert_symbols"), {"rows": json.dumps(good, default=str)})
+                    cur.execute(raw(Q, "upsert_symbols"), {"rows": json.dumps(good, default=str),
+                                                           "has_market": "market" in frame.columns,
+                                                           "has_active": "active" in frame.columns})
                     flags = [r[0] for r in cur.fetchall()]
                     report.inserted += sum(flags)
                     report.already_present += len(flags) - sum(flags)
