@@ -16,7 +16,6 @@ from tickstock_research.patterns import get_pattern
 
 from event_fixtures import add_symbols, daily
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +24,6 @@ def logins(database_url):
     admin.autocommit = True
     made = {}
     with admin.cursor() as cur:
-        # Workaround, to be removed when the foundation is fixed: init_schema runs sql/grants.sql through
-        # the driver cursor and then calls Connection.commit() with no SQLAlchemy transaction begun, which
-        # is a no-op, so the grants are rolled back. Apply the kit's own grants file here so the test
-        # checks the privilege model that file defines.
-        cur.execute((REPO / "sql" / "grants.sql").read_text())
         for group in ("tickstock_analyst", "tickstock_writer"):
             name, password = f"t_{group.split('_')[1]}_{secrets.token_hex(4)}", secrets.token_hex(16)
             cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s IN ROLE {}").format(

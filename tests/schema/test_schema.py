@@ -157,3 +157,13 @@ def test_maintenance_enforces_retention(tier_url):
     assert len(left) == 1 and pd.Timestamp(left[0]) == new.floor("us")
     assert any("ticks" in a for a in report.actions)
     assert any("compression" in a for a in report.actions)
+
+
+def test_grants_are_applied_on_both_tiers(tier_url):
+    with get_engine(tier_url).connect() as conn:
+        rows = dict(conn.execute(sa.text(
+            "select t, has_table_privilege('tickstock_analyst', t, 'SELECT') and "
+            "not has_table_privilege('tickstock_analyst', t, 'INSERT') "
+            "and has_table_privilege('tickstock_writer', t, 'INSERT') "
+            "from unnest(array['ticks','ohlcv_1min','ohlcv_daily','events','symbols']) t")).all())
+    assert rows == {t: True for t in ("ticks", "ohlcv_1min", "ohlcv_daily", "events", "symbols")}

@@ -78,7 +78,13 @@ def latest_version() -> int:
 
 
 def _exec_script(conn: Connection, sql: str) -> None:
-    """Run a multi-statement script through the driver, with no parameter substitution."""
+    """Run a multi-statement script through the driver, with no parameter substitution.
+
+    The script joins the Connection's transaction (begun here if none is open), so the caller's
+    ``conn.commit()`` commits it.
+    """
+    if not conn.in_transaction():
+        conn.begin()
     with conn.connection.dbapi_connection.cursor() as cur:
         cur.execute(sql)
 
