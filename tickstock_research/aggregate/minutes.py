@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from ..db.engine import get_engine
 from ..types import EngineOrURL, TimestampLike
 from ..sqlfiles import query
-from ._common import (DAY, ChunkResult, FAMILY, MAX_WINDOWS, BuildReport, Timer, symbol_calendars, symbol_list, utc_list,
+from ._common import (DAY, FAMILY, MAX_WINDOWS, BuildReport, ChunkResult, Timer, symbol_calendars, symbol_list,
                       utc_range)
 
 log = logging.getLogger(__name__)
@@ -34,17 +34,15 @@ log = logging.getLogger(__name__)
 WORK_MEM = "128MB"
 
 
-def minute_windows(conn: Connection, symbols: Sequence[str], starts: Sequence, ends: Sequence,
-                   work_mem: str | None = WORK_MEM):
-    """Rebuild the minutes of each (symbol, [start, end)) window (minute-aligned UTC) in one
-    statement; returns (bars, trades, deleted).
-
-    The caller owns the transaction.
-    """
+def minute_chunk(conn: Connection, lo: pd.Timestamp, hi: pd.Timestamp, symbols: Sequence[str] | None = None,
+                 work_mem: str | None = WORK_MEM) -> ChunkResult:
+    """Rebuild the minutes of [lo, hi) (minute-aligned UTC) for ``symbols`` (None: all) in one
+    INSERT .. SELECT .. ON CONFLICT statement, then delete the chunk's tick-built bars it no
+    longer produces. The caller owns the transaction."""
     if work_mem:
         conn.execute(query(FAMILY, "work_mem"), {"value": work_mem})
-    starts, ends = utc_list(starts), utc_list(ends)
-    params = {"symbols": list(symbols), "starts": starts, "ends": ends, "lo": min(starts), "hi": max(ends)}
+    params = {"symbols": None if symbols is None else list(symbols),
+              "lo": pd.Timestamp(lo).to_pydatetime(), "hi": pd.Timestamp(hi).to_pydatetime()}
     row = conn.execute(query(FAMILY, "minute_bars"), params).one()
     deleted = conn.execute(query(FAMILY, "minute_bars_stale"), params).rowcount
     return ChunkResult(int(row.bars), int(row.trades), deleted)
@@ -52,18 +50,20 @@ def minute_windows(conn: Connection, symbols: Sequence[str], starts: Sequence, e
 
 def build_minute_windows(engine, windows: pd.DataFrame, report: BuildReport,
                          work_mem: str | None = WORK_MEM) -> BuildReport:
-    """Run :func:`minute_windows` over a frame of (symbol, start, end), one committed
-    transaction per time chunk (windows grouped by start), so an interrupted build keeps
-    what it finished and a re-run redoes only the rest at no extra count."""
+    """Rebuild (symbol, start, end) windows: one committed transaction per distinct [start,
+    end) (all its symbols in one statement), so an interrupted build keeps what it finished
+    and a re-run redoes only the rest, counting nothing twice. A ``symbol`` of None means all."""
     if windows.empty:
         return report
-    for _, group in windows.groupby("start", sort=True):
-        for i in range(0, len(group), MAX_WINDOWS):
-            part = group.iloc[i:i + MAX_WINDOWS]
+    for (lo, hi), group in windows.groupby(["start", "end"], sort=True):
+        syms = group["symbol"].tolist()
+        parts = [None] if any(s is None for s in syms) else [syms[i:i + MAX_WINDOWS]
+                                                              for i in range(0, len(syms), MAX_WINDOWS)]
+        for part in parts:
             with engine.begin() as conn:
-                row = minute_windows(conn, part["symbol"].tolist(), part["start"], part["end"], work_mem)
-            report.add(row)
-            report.inputs += row.inputs
+                res = minute_chunk(conn, lo, hi, part, work_mem)
+            report.add(res)
+            report.inputs += res.inputs
     return report
 
 
@@ -84,7 +84,7 @@ def build_minute_bars(start: TimestampLike, end: TimestampLike, symbols: str | I
 
     ``start``/``end`` are UTC unless they carry a zone; a date-only ``end`` includes that whole
     UTC day. Each chunk (one UTC day by default) is one INSERT .. ON CONFLICT statement in its
-    own transaction. Idempotent: a re-run gives the same rows.
+    own transaction, over all symbols at once. Idempotent: a re-run gives the same rows.
 
     >>> build_minute_bars("2024-11-29", "2024-11-29", ["SPY"], url).bars   # doctest: +SKIP
     210
@@ -93,15 +93,15 @@ def build_minute_bars(start: TimestampLike, end: TimestampLike, symbols: str | I
     lo, hi = utc_range(start, end)
     engine = get_engine(engine_or_url)
     wanted = symbol_list(symbols)
-    with engine.connect() as conn:
-        names = sorted(symbol_calendars(conn, wanted))
+    if wanted:
+        with engine.connect() as conn:
+            symbol_calendars(conn, wanted)          # unknown symbols -> UnknownSymbolError
     report = BuildReport("ohlcv_1min", lo, hi)
-    step = pd.Timedelta(chunk)
-    parts = []
-    for a, b in time_chunks(lo, hi, step):
-        parts.append(pd.DataFrame({"symbol": names, "start": a, "end": b}))
-    if names and parts:
-        build_minute_windows(engine, pd.concat(parts, ignore_index=True), report, work_mem)
+    for a, b in time_chunks(lo, hi, pd.Timedelta(chunk)):
+        with engine.begin() as conn:
+            res = minute_chunk(conn, a, b, wanted, work_mem)
+        report.add(res)
+        report.inputs += res.inputs
     report.seconds = timer.seconds
     log.info("%s", report)
     return report

@@ -292,7 +292,7 @@ def _run(engine, mode, start, end, wanted, session, check_gaps, work_mem, timer)
         if mode == "incremental":
             windows = _incremental(engine, report, cals, wanted, session, work_mem, new_marks)
         else:
-            windows = _ranged(engine, report, cals, start, end, session, work_mem)
+            windows = _ranged(engine, report, cals, wanted, start, end, session, work_mem)
         if check_gaps and not windows.empty:
             with engine.connect() as conn:
                 report.gaps = _gaps(conn, windows)
@@ -361,7 +361,7 @@ def _incremental(engine, report, cals, wanted, session, work_mem, new_marks) -> 
     return windows
 
 
-def _ranged(engine, report, cals, start, end, session, work_mem) -> pd.DataFrame:
+def _ranged(engine, report, cals, wanted, start, end, session, work_mem) -> pd.DataFrame:
     d0 = to_date(start if start is not None else end)
     d1 = to_date(end if end is not None else dt.datetime.now(dt.timezone.utc).date())
     if d1 < d0:
@@ -379,6 +379,8 @@ def _ranged(engine, report, cals, start, end, session, work_mem) -> pd.DataFrame
         parts.append(pd.DataFrame({"start": starts}).merge(pd.DataFrame({"symbol": sorted(syms)}), how="cross"))
     if parts:
         mw = pd.concat(parts, ignore_index=True)
+        if wanted is None:                        # every symbol: one statement per day, no list
+            mw = mw[["start"]].drop_duplicates().assign(symbol=None)
         mw["end"] = mw["start"] + DAY
         report.dirty_days = len(mw)
         report.range_start, report.range_end = mw["start"].min(), mw["end"].max()

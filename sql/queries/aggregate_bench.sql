@@ -1,0 +1,26 @@
+-- Synthetic data for benchmarks/aggregate.py, generated inside the server (no client formatting).
+
+-- name: symbols
+INSERT INTO symbols (symbol, market)
+SELECT 'B' || lpad(CAST(i AS text), 4, '0'), 'stocks' FROM generate_series(0, CAST(:n AS integer) - 1) AS i
+ON CONFLICT (symbol) DO NOTHING;
+
+-- name: ticks
+-- :n trades for :nsym symbols spread evenly over [:t0, :t0 + :span_us microseconds).
+INSERT INTO ticks (symbol, "timestamp", price, volume, exchange, trade_id, sequence_number)
+SELECT 'B' || lpad(CAST(i % CAST(:nsym AS integer) AS text), 4, '0'),
+       CAST(:t0 AS timestamptz) + make_interval(secs => (i * (CAST(:span_us AS double precision) / CAST(:n AS bigint))) / 1e6),
+       round(CAST(100 + (i % 997) * 0.01 + (i % 7) * 0.001 AS numeric), 3),
+       1 + i % 500, 1 + i % 12, CAST(:tag AS text) || CAST(i AS text), i
+FROM generate_series(CAST(0 AS bigint), CAST(:n AS bigint) - 1) AS i;
+
+-- name: ticks_csv
+COPY (SELECT symbol, "timestamp", price, volume FROM ticks
+      WHERE "timestamp" >= %(lo)s AND "timestamp" < %(hi)s AND correction = 0) TO STDOUT WITH (FORMAT csv, HEADER true);
+
+-- name: ticks_select
+SELECT symbol, "timestamp", price, volume FROM ticks
+WHERE "timestamp" >= %(lo)s AND "timestamp" < %(hi)s AND correction = 0;
+
+-- name: reset_watermarks
+UPDATE aggregate_watermarks SET horizon = CAST(:horizon AS timestamptz) WHERE stage = :stage;
