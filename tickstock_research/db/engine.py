@@ -23,6 +23,21 @@ from ..errors import DatabaseUnavailableError
 from .url import configured_url, display_url, parse_url, redact
 
 _ENGINES: dict[str, Engine] = {}
+
+
+def _register_numpy_adapters() -> None:
+    """Let psycopg2 send numpy scalars as numbers (numpy 2's repr is ``np.float64(1.5)``)."""
+    import numpy as np
+    from psycopg2.extensions import AsIs, Float, register_adapter
+
+    for t in (np.float16, np.float32, np.float64):
+        register_adapter(t, lambda v: Float(float(v)))
+    for t in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
+        register_adapter(t, lambda v: AsIs(int(v)))
+    register_adapter(np.bool_, lambda v: AsIs(bool(v)))
+
+
+_register_numpy_adapters()
 _LOCK = threading.Lock()
 
 #: libpq options applied to every connection the kit opens.

@@ -19,6 +19,7 @@ from typing import Iterable
 import pandas as pd
 
 from ..db.engine import get_engine
+from ..distributed import map_symbol_groups, resolve_client
 from ..errors import InvalidRangeError
 from ..patterns.base import Pattern, timeframe_kind
 from ..patterns.registry import resolve_patterns
@@ -77,7 +78,7 @@ def detect_all(bars: pd.DataFrame, patterns: Iterable[Pattern], timeframe: str) 
 def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str | None = None,
          timeframe: str = "1d", start: TimestampLike | None = None, end: TimestampLike | None = None,
          engine_or_url: EngineOrURL = None, *, adjustment: str | None = None,
-         session: SessionFilter | None = None, batch: int = 50) -> ScanReport:
+         session: SessionFilter | None = None, batch: int = 50, client=None) -> ScanReport:
     """Scan ``symbols`` with ``patterns`` (default: every registered pattern accepting the
     timeframe) over [start, end] and record the detections in ``events``.
 
@@ -85,6 +86,11 @@ def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str |
     Bars are read with the loader ``batch`` symbols at a time; ``session`` as in
     :func:`~tickstock_research.events.bars.read_bars_many` (intraday default ``"extended"``).
     Writing needs the ``tickstock_writer`` role.
+
+    ``client``: a ``dask.distributed`` Client or scheduler address (default
+    ``TICKSTOCK_DASK_SCHEDULER``, else in-process). Symbol groups of ``batch`` become tasks; each
+    opens its own connection from the URL, and writes are idempotent, so a retried task (a
+    worker died) writes nothing twice.
     """
     began = time.perf_counter()
     tf = timeframe_kind(timeframe)[0]
@@ -93,6 +99,40 @@ def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str |
         raise InvalidRangeError(f"start {start} is after end {end}")
     symbols = [symbols] if isinstance(symbols, str) else list(symbols)
     engine = get_engine(engine_or_url)
+    dask_client = resolve_client(client)
+    if dask_client is None:
+        report = _scan_local(engine, symbols, chosen, tf, start, end, adjustment, session, batch)
+    else:
+        url = engine.url.render_as_string(hide_password=False)
+        parts = map_symbol_groups(_scan_group, symbols, url=url, client=dask_client, group_size=max(1, batch),
+                                  patterns=chosen, timeframe=tf, start=start, end=end, adjustment=adjustment,
+                                  session=session)
+        report = merge_reports(parts, tf, [p.name for p in chosen])
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def merge_reports(parts: Iterable[ScanReport], timeframe: str, patterns: list[str]) -> ScanReport:
+    """One report from the reports of symbol groups."""
+    report = ScanReport(timeframe=timeframe, patterns=patterns)
+    per_pattern: Counter = Counter()
+    for part in parts:
+        report.symbols += part.symbols
+        report.bars += part.bars
+        report.detections += part.detections
+        report.counts = report.counts + part.counts
+        report.no_bars += part.no_bars
+        per_pattern.update(part.per_pattern)
+    report.per_pattern = dict(per_pattern)
+    return report
+
+
+def _scan_group(url: str, group: list[str], *, patterns, timeframe, start, end, adjustment, session) -> ScanReport:
+    """A Dask task: scan one symbol group with a connection of its own."""
+    return _scan_local(get_engine(url), group, patterns, timeframe, start, end, adjustment, session, len(group))
+
+
+def _scan_local(engine, symbols, chosen, tf, start, end, adjustment, session, batch) -> ScanReport:
     warmup = max((p.warmup for p in chosen), default=1)
     report = ScanReport(timeframe=tf, patterns=[p.name for p in chosen])
     per_pattern: Counter = Counter()
@@ -102,7 +142,6 @@ def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str |
         for symbol in group:
             _scan_one(engine, symbol, frames[symbol], chosen, tf, adjustment, report, per_pattern)
     report.per_pattern = dict(per_pattern)
-    report.seconds = time.perf_counter() - began
     return report
 
 
