@@ -140,3 +140,15 @@ def test_map_symbol_groups_in_process_and_on_dask(seeded, client):
     local = map_symbol_groups(_count_symbols, SYMBOLS, url=seeded, group_size=5)
     remote = map_symbol_groups(_count_symbols, SYMBOLS, url=seeded, group_size=5, client=client)
     assert local == remote == [5, 5, 2]
+
+
+def test_dask_audit_matches_in_process(seeded, client):
+    from tickstock_research.events import audit
+
+    clear_events(seeded)
+    scan(SYMBOLS, timeframe="1d", start="2023-03-01", end="2023-12-29", engine_or_url=seeded)
+    local = audit(seeded, timeframe="1d", start="2023-03-01", end="2023-12-29")
+    remote = audit(seeded, timeframe="1d", start="2023-03-01", end="2023-12-29", client=client, batch=4)
+    assert len(local.summary) > 0
+    pd.testing.assert_frame_equal(remote.summary, local.summary)
+    pd.testing.assert_frame_equal(remote.baseline, local.baseline)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..db.engine import get_engine
+from ..distributed import map_symbol_groups, resolve_client
 from ..patterns.base import timeframe_kind
 from ..types import EngineOrURL, TimestampLike
 from ..sessions import to_date
@@ -61,13 +62,46 @@ def _event_bar_keys(timestamps: pd.Series, daily: bool) -> pd.DatetimeIndex:
     return ts.tz_convert("UTC").tz_localize(None).normalize() if daily else ts
 
 
+def _forward_returns_of(engine, symbols, events, tf, start, end, horizons, daily):
+    """Forward returns at each event and the baseline returns of ``symbols`` (one group)."""
+    pieces, base = [], {}
+    all_bars = read_bars_many(engine, symbols, tf, start, None) if symbols else {}
+    if daily:
+        last_day = pd.Timestamp(to_date(end)) if end is not None else None
+    else:
+        last_day = intraday_bounds(None, end)[1] if end is not None else None
+    for sym in symbols:
+        bars = all_bars[sym]
+        fwd = forward_returns(bars, horizons)
+        inside = np.ones(len(bars), dtype=bool)
+        if last_day is not None:
+            inside = (bars.index <= last_day) if daily else (bars.index < last_day)
+        base[sym] = fwd[inside]
+        ev = events[events["symbol"] == sym]
+        if len(ev):
+            at = fwd.reindex(_event_bar_keys(ev["timestamp"], daily))
+            part = ev[["symbol", "timestamp", "pattern", "timeframe", "direction"]].reset_index(drop=True)
+            for h in horizons:
+                pieces.append(part.assign(horizon=h, forward_return=at[h].to_numpy()))
+    return pieces, base
+
+
+def _audit_group(url, group, *, events, timeframe, start, end, horizons, daily):
+    """A Dask task: forward returns of one symbol group, read with a connection of its own."""
+    return _forward_returns_of(get_engine(url), group, events[events["symbol"].isin(group)], timeframe, start, end,
+                               horizons, daily)
+
+
 def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None = None,
           patterns: str | Iterable[str] | None = None, timeframe: str = "1d", horizons: Iterable[int] = (1, 5, 20),
-          start: TimestampLike | None = None, end: TimestampLike | None = None) -> AuditResult:
+          start: TimestampLike | None = None, end: TimestampLike | None = None, *,
+          client=None, batch: int = 50) -> AuditResult:
     """Audit the stored events of ``timeframe`` (filtered by symbols, patterns, [start, end]).
 
     Bars are read from ``start`` onwards (with no end, so events near ``end`` still get their
-    forward bars); the baseline uses the bars inside [start, end].
+    forward bars); the baseline uses the bars inside [start, end]. ``client``: a Dask client or
+    scheduler address (default ``TICKSTOCK_DASK_SCHEDULER``) to compute forward returns by
+    symbol groups of ``batch`` on workers; the summary is computed here either way.
     """
     horizons = tuple(int(h) for h in horizons)
     if not horizons or min(horizons) < 1:
@@ -87,25 +121,17 @@ def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None
     else:
         chosen = [symbols] if isinstance(symbols, str) else list(symbols)
 
-    pieces, base = [], {}
-    all_bars = read_bars_many(engine, chosen, tf, start, None) if chosen else {}
-    if daily:
-        last_day = pd.Timestamp(to_date(end)) if end is not None else None
+    dask_client = resolve_client(client)
+    if dask_client is None:
+        parts = [_forward_returns_of(engine, chosen, events, tf, start, end, horizons, daily)]
     else:
-        last_day = intraday_bounds(None, end)[1] if end is not None else None
-    for sym in chosen:
-        bars = all_bars[sym]
-        fwd = forward_returns(bars, horizons)
-        inside = np.ones(len(bars), dtype=bool)
-        if last_day is not None:
-            inside = (bars.index <= last_day) if daily else (bars.index < last_day)
-        base[sym] = fwd[inside]
-        ev = events[events["symbol"] == sym]
-        if len(ev):
-            at = fwd.reindex(_event_bar_keys(ev["timestamp"], daily))
-            part = ev[["symbol", "timestamp", "pattern", "timeframe", "direction"]].reset_index(drop=True)
-            for h in horizons:
-                pieces.append(part.assign(horizon=h, forward_return=at[h].to_numpy()))
+        url = engine.url.render_as_string(hide_password=False)
+        parts = map_symbol_groups(_audit_group, chosen, url=url, client=dask_client, group_size=max(1, batch),
+                                  events=events, timeframe=tf, start=start, end=end, horizons=horizons, daily=daily)
+    pieces, base = [], {}
+    for part_pieces, part_base in parts:
+        pieces += part_pieces
+        base.update(part_base)
     cols = ["symbol", "timestamp", "pattern", "timeframe", "direction", "horizon", "forward_return"]
     returns = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=cols)
     returns["forward_return"] = returns["forward_return"].astype("float64")
