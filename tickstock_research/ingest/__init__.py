@@ -4,6 +4,7 @@
 >>> print(load_ticks("2024-01-02.csv.gz"))   # doctest: +SKIP
 """
 from .report import LoadReport
-from .writers import load_bars, load_symbols, load_ticks
+from .symbols import load_symbols
+from .writers import load_bars, load_ticks
 
 __all__ = ["LoadReport", "load_ticks", "load_bars", "load_symbols"]

@@ -316,8 +316,7 @@ def check_ticks(batch: pa.RecordBatch, *, now_ns: int) -> Checked:
     ts, _ = timestamps_ns(cols["timestamp"], chk, now_ns)
     out.cols["timestamp"] = ts // 1000          # microseconds: PostgreSQL's resolution
     price, _ = number(cols["price"], chk)
-    chk.flag(~np.isfinite(price) & ~np.isnan(price), "not_finite")
-    chk.flag(np.isnan(price), "not_finite")
+    chk.flag(~np.isfinite(price), "not_finite")
     chk.flag(price <= 0, "non_positive_price")
     out.cols["price"] = price
     vol, vnull = number(cols["volume"], chk)

@@ -1,4 +1,4 @@
-"""Public loaders: ``load_ticks``, ``load_bars`` and ``load_symbols``.
+"""Public loaders of market data: ``load_ticks`` and ``load_bars`` (``load_symbols`` is in .symbols).
 
 How a load runs (one database connection, two threads):
 
@@ -16,7 +16,6 @@ How a load runs (one database connection, two threads):
 """
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import sys
@@ -41,7 +40,7 @@ from . import validate as v
 from .copy import Column, copy_binary, encode_rows
 from .identity import TradeIds
 from .report import LoadReport
-from .sources import Source, SourceLike, read_json_records, sources_of
+from .sources import Source, SourceLike, sources_of
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +195,8 @@ class _Writer:
             known = {r[0] for r in cur.fetchall()}
             cur.execute(raw(Q, f"stage_{table}"))
             conn.commit()
-            total = sum((s.row_count() or 0) for s in sources) if all(s.row_count() is not None for s in sources) else None
+            counts = [s.row_count() for s in sources]
+            total = None if None in counts else sum(counts)
             bar = _progress_bar(self.progress, total, table)
             out: queue.Queue = queue.Queue(maxsize=1)   # bounded memory: one batch ready ahead
             stop = threading.Event()
@@ -367,99 +367,3 @@ def load_bars(source: SourceLike, engine_or_url: EngineOrURL = None, *, timefram
     return writer.run(source)
 
 
-SYMBOL_FIELDS = ["symbol", "name", "exchange", "market", "locale", "currency_name", "currency_symbol", "type",
-                 "active", "cik", "composite_figi", "share_class_figi", "last_updated_utc", "market_cap",
-                 "weighted_shares_outstanding"]
-_SYMBOL_ALIASES = {"ticker": "symbol", "primary_exchange": "exchange"}
-_SYMBOL_WIDTH = {"symbol": 20, "name": 200, "exchange": 20, "market": 20, "locale": 10, "currency_name": 50,
-                 "currency_symbol": 5, "type": 20, "cik": 20, "composite_figi": 50, "share_class_figi": 50}
-
-
-def load_symbols(source: SourceLike, engine_or_url: EngineOrURL = None) -> LoadReport:
-    """Insert or update ``symbols`` from a DataFrame, CSV or Massive ``/v3/reference/tickers`` JSON
-    pages (their ``results`` list). Fields missing from the input keep their stored values.
-
-    >>> load_symbols("reference_tickers_page1.json")   # doctest: +SKIP
-    """
-    started = time.perf_counter()
-    srcs = sources_of(source)
-    report = LoadReport("symbols", [s.name for s in srcs])
-    engine = get_engine(engine_or_url)
-    conn = raw_connection(engine)
-    try:
-        cur = conn.cursor()
-        for src in srcs:
-            if src.kind == "dataframe":
-                frame = src.frame
-            elif src.kind == "json":
-                frame = read_json_records(src.path)
-            elif src.kind == "parquet":
-                frame = pd.read_parquet(src.path)
-            else:
-                frame = pd.read_csv(src.path, dtype=str, keep_default_na=False, na_values=[""])
-            frame = frame.rename(columns=lambda c: str(c).strip().lower())
-            frame = frame.rename(columns={k: t for k, t in _SYMBOL_ALIASES.items() if t not in frame.columns})
-            if "symbol" not in frame.columns:
-                raise ValidationError(f"{src.name}: no symbol/ticker column")
-            frame = frame[[c for c in SYMBOL_FIELDS if c in frame.columns]]
-            good, lines, reasons, raws = [], [], [], []
-            first = 2 if src.kind == "csv" else 1
-            for i, rec in enumerate(frame.to_dict("records")):   # reference data: small
-                rec = {k: (None if _missing(x) else x) for k, x in rec.items()}
-                reason = _symbol_problem(rec)
-                report.rows_read += 1
-                if reason:
-                    lines.append(i + first)
-                    reasons.append(reason)
-                    raws.append(json.dumps(rec, default=str))
-                    report.reject(reason, 1)
-                else:
-                    rec["symbol"] = str(rec["symbol"]).strip()
-                    if isinstance(rec.get("active"), str):
-                        rec["active"] = rec["active"].strip().lower() in ("true", "t", "1", "yes")
-                    good.append(rec)
-            try:
-                if good:
-                    cur.execute(raw(Q, "upsert_symbols"), {"rows": json.dumps(good, default=str),
-                                                           "has_market": "market" in frame.columns,
-                                                           "has_active": "active" in frame.columns})
-                    flags = [r[0] for r in cur.fetchall()]
-                    report.inserted += sum(flags)
-                    report.already_present += len(flags) - sum(flags)
-                if lines:
-                    cur.execute(raw(Q, "quarantine_rows"), {
-                        "target": "symbols", "source": src.name, "source_key": src.key,
-                        "lines": lines, "reasons": reasons, "raws": raws})
-                conn.commit()
-            except psycopg2.Error as exc:
-                conn.rollback()
-                raise LoadError(f"{src.name}: loading symbols failed: {str(exc).strip().splitlines()[0]}") from exc
-    finally:
-        conn.close()
-    return report.finish(time.perf_counter() - started)
-
-
-def _missing(x) -> bool:
-    if x is None:
-        return True
-    if isinstance(x, float) and np.isnan(x):
-        return True
-    return isinstance(x, str) and not x.strip()
-
-
-def _symbol_problem(rec: dict) -> str | None:
-    sym = rec.get("symbol")
-    if sym is None:
-        return "missing_value"
-    if len(str(sym).strip()) > 20:
-        return "symbol_too_long"
-    for k, width in _SYMBOL_WIDTH.items():
-        if k != "symbol" and rec.get(k) is not None and len(str(rec[k])) > width:
-            return "value_too_long"
-    for k in ("market_cap", "weighted_shares_outstanding"):
-        if rec.get(k) is not None:
-            try:
-                rec[k] = int(round(float(rec[k])))
-            except (TypeError, ValueError):
-                return "unparsable"
-    return None

@@ -1,0 +1,120 @@
+"""``load_symbols``: reference data into ``symbols`` (insert or update).
+
+Reference files are small (tens of thousands of rows), so this loader goes row by row where it
+must (checking widths) and writes each source in one statement and one transaction.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import psycopg2
+
+from ..db.engine import get_engine, raw_connection
+from ..errors import LoadError, ValidationError
+from ..sqlfiles import raw
+from ..types import EngineOrURL
+from .report import LoadReport
+from .sources import SourceLike, read_json_records, sources_of
+
+Q = "queries/ingest"
+
+
+SYMBOL_FIELDS = ["symbol", "name", "exchange", "market", "locale", "currency_name", "currency_symbol", "type",
+                 "active", "cik", "composite_figi", "share_class_figi", "last_updated_utc", "market_cap",
+                 "weighted_shares_outstanding"]
+_SYMBOL_ALIASES = {"ticker": "symbol", "primary_exchange": "exchange"}
+_SYMBOL_WIDTH = {"symbol": 20, "name": 200, "exchange": 20, "market": 20, "locale": 10, "currency_name": 50,
+                 "currency_symbol": 5, "type": 20, "cik": 20, "composite_figi": 50, "share_class_figi": 50}
+
+
+def load_symbols(source: SourceLike, engine_or_url: EngineOrURL = None) -> LoadReport:
+    """Insert or update ``symbols`` from a DataFrame, CSV or Massive ``/v3/reference/tickers`` JSON
+    pages (their ``results`` list). Fields missing from the input keep their stored values.
+
+    >>> load_symbols("reference_tickers_page1.json")   # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    srcs = sources_of(source)
+    report = LoadReport("symbols", [s.name for s in srcs])
+    engine = get_engine(engine_or_url)
+    conn = raw_connection(engine)
+    try:
+        cur = conn.cursor()
+        for src in srcs:
+            if src.kind == "dataframe":
+                frame = src.frame
+            elif src.kind == "json":
+                frame = read_json_records(src.path)
+            elif src.kind == "parquet":
+                frame = pd.read_parquet(src.path)
+            else:
+                frame = pd.read_csv(src.path, dtype=str, keep_default_na=False, na_values=[""])
+            frame = frame.rename(columns=lambda c: str(c).strip().lower())
+            frame = frame.rename(columns={k: t for k, t in _SYMBOL_ALIASES.items() if t not in frame.columns})
+            if "symbol" not in frame.columns:
+                raise ValidationError(f"{src.name}: no symbol/ticker column")
+            frame = frame[[c for c in SYMBOL_FIELDS if c in frame.columns]]
+            good, lines, reasons, raws = [], [], [], []
+            first = 2 if src.kind == "csv" else 1
+            for i, rec in enumerate(frame.to_dict("records")):   # reference data: small
+                rec = {k: (None if _missing(x) else x) for k, x in rec.items()}
+                reason = _symbol_problem(rec)
+                report.rows_read += 1
+                if reason:
+                    lines.append(i + first)
+                    reasons.append(reason)
+                    raws.append(json.dumps(rec, default=str))
+                    report.reject(reason, 1)
+                else:
+                    rec["symbol"] = str(rec["symbol"]).strip()
+                    if isinstance(rec.get("active"), str):
+                        rec["active"] = rec["active"].strip().lower() in ("true", "t", "1", "yes")
+                    good.append(rec)
+            try:
+                if good:
+                    cur.execute(raw(Q, "upsert_symbols"), {"rows": json.dumps(good, default=str),
+                                                           "has_market": "market" in frame.columns,
+                                                           "has_active": "active" in frame.columns})
+                    flags = [r[0] for r in cur.fetchall()]
+                    report.inserted += sum(flags)
+                    report.already_present += len(flags) - sum(flags)
+                if lines:
+                    cur.execute(raw(Q, "quarantine_rows"), {
+                        "target": "symbols", "source": src.name, "source_key": src.key,
+                        "lines": lines, "reasons": reasons, "raws": raws})
+                conn.commit()
+            except psycopg2.Error as exc:
+                conn.rollback()
+                raise LoadError(f"{src.name}: loading symbols failed: {str(exc).strip().splitlines()[0]}") from exc
+    finally:
+        conn.close()
+    return report.finish(time.perf_counter() - started)
+
+
+def _missing(x) -> bool:
+    if x is None:
+        return True
+    if isinstance(x, float) and np.isnan(x):
+        return True
+    return isinstance(x, str) and not x.strip()
+
+
+def _symbol_problem(rec: dict) -> str | None:
+    sym = rec.get("symbol")
+    if sym is None:
+        return "missing_value"
+    if len(str(sym).strip()) > 20:
+        return "symbol_too_long"
+    for k, width in _SYMBOL_WIDTH.items():
+        if k != "symbol" and rec.get(k) is not None and len(str(rec[k])) > width:
+            return "value_too_long"
+    for k in ("market_cap", "weighted_shares_outstanding"):
+        if rec.get(k) is not None:
+            try:
+                rec[k] = int(round(float(rec[k])))
+            except (TypeError, ValueError):
+                return "unparsable"
+    return None
