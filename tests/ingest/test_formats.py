@@ -215,3 +215,11 @@ def test_massive_trades_as_parquet_with_list_conditions(db, tmp_path):
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
     assert load_ticks(path, db).inserted == 6
     _assert_ticks(db, _expected_ticks("expected_massive_trades.csv"))
+
+
+def test_frame_indexed_by_time(db):
+    idx = pd.DatetimeIndex(["2024-01-02 14:30:00.5", "2024-01-02 14:30:01"], tz="UTC")
+    frame = pd.DataFrame({"symbol": ["AAPL", "AAPL"], "price": [1.25, 1.5], "volume": [3, 4]}, index=idx)
+    assert load_ticks(frame, db).inserted == 2
+    got = fetch(db, 'select "timestamp" from ticks order by 1')["timestamp"].tolist()
+    assert got == list(idx)

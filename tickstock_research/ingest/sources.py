@@ -128,7 +128,12 @@ def _lower(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def _frame_batches(frame: pd.DataFrame, batch_rows: int) -> Iterator[RawBatch]:
-    frame = frame.reset_index(drop=True) if not isinstance(frame.index, pd.RangeIndex) else frame
+    if not isinstance(frame.index, pd.RangeIndex):
+        # a time index (or any named index) is data, e.g. ticks indexed by timestamp
+        if isinstance(frame.index, pd.DatetimeIndex) and frame.index.name is None:
+            frame = frame.rename_axis("timestamp")
+        named = any(n is not None for n in frame.index.names)
+        frame = frame.reset_index(drop=not named)
     for start in range(0, len(frame), batch_rows):
         part = frame.iloc[start:start + batch_rows]
         table = pa.Table.from_pandas(part, preserve_index=False)
