@@ -10,8 +10,10 @@ so transfer and parsing overlap.
 Statements are named ones from ``sql/queries/load.sql``; their values are bound by
 ``cursor.mogrify`` (psycopg2 quoting), so nothing from the caller is pasted into SQL.
 
->>> spec = ColumnSpec.of([("symbol", "str"), ("price", "float64")])   # doctest: +SKIP
->>> frame = copy_frame(engine, "ticks", params, TICK_COLUMNS)            # doctest: +SKIP
+>>> params = {"symbols": ["AAPL"], "start": "2024-03-08", "end": "2024-03-09"}   # doctest: +SKIP
+>>> frame = copy_frame(engine, "ticks", params, TICK_COLUMNS)                    # doctest: +SKIP
+>>> frame.dtypes["price"], frame.dtypes["timestamp"]                             # doctest: +SKIP
+(dtype('float64'), datetime64[us, UTC])
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ FAMILY = "queries/load"
 #: Arrow type used to parse each kind of column, and the pandas dtype it ends as.
 _ARROW = {
     "str": pa.string(), "float64": pa.float64(), "int64": pa.int64(), "Int64": pa.int64(),
-    "int16": pa.int16(), "Int16": pa.int16(), "utc": pa.timestamp("us", tz="UTC"), "date": pa.date32(),
+    "int16": pa.int16(), "utc": pa.timestamp("us", tz="UTC"), "date": pa.date32(),
     "int16_list": pa.string(),
 }
 
