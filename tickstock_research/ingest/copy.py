@@ -218,11 +218,11 @@ def _as_binary(p: Piece) -> pa.Array:
     """A piece as an Arrow binary array (zero-copy when its rows are contiguous)."""
     n = len(p.lengths)
     if n == 0:
-        return pa.array([], pa.binary())
+        return pa.array([], pa.large_binary())
     contiguous = np.array_equal(p.starts[1:], p.starts[:-1] + p.lengths[:-1])
     if contiguous:
         data = p.buf[p.starts[0]:p.starts[-1] + p.lengths[-1]]
-        offsets = np.empty(n + 1, dtype=np.int32)
+        offsets = np.empty(n + 1, dtype=np.int64)
         offsets[:-1] = p.starts - p.starts[0]
         offsets[-1] = offsets[-2] + p.lengths[-1]
     else:
@@ -231,9 +231,9 @@ def _as_binary(p: Piece) -> pa.Array:
             raise ValueError("piece rows are neither contiguous nor padded")   # pragma: no cover
         mat = p.buf[p.starts[0]:p.starts[0] + n * width].reshape(n, width)
         data = mat[np.arange(width)[None, :] < p.lengths[:, None]]
-        offsets = np.zeros(n + 1, dtype=np.int32)
+        offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(p.lengths, out=offsets[1:])
-    return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))])
+    return pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))])
 
 
 def encode_rows(columns: Sequence[Column], n: int) -> np.ndarray:
@@ -250,8 +250,8 @@ def encode_rows(columns: Sequence[Column], n: int) -> np.ndarray:
     if n == 0:
         return np.zeros(0, np.uint8)
     arrays = [_as_binary(p) for p in pieces]
-    joined = pc.binary_join_element_wise(*arrays, pa.scalar(b"", pa.binary()))
-    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=n + 1, offset=joined.offset * 4)
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar(b"", pa.large_binary()))
+    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64, count=n + 1, offset=joined.offset * 8)
     data = np.frombuffer(joined.buffers()[2], dtype=np.uint8)
     return data[offsets[0]:offsets[-1]]
 
