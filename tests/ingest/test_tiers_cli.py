@@ -43,3 +43,15 @@ def test_cli_ingest(database_url, cli_env):
     assert "ohlcv_daily" in out.stdout
     out = _cli(cli_env, "--url", database_url, "ingest", "ticks", str(DATA / "missing.csv"))
     assert out.returncode == 2 and "no such file" in out.stderr
+
+
+def test_database_without_schema_says_what_to_do(new_database):
+    import pytest
+
+    from tickstock_research.errors import SchemaVersionError
+
+    url = new_database(None, init=False, label="ingest_empty")
+    with pytest.raises(SchemaVersionError, match="tickstock db init"):
+        load_ticks(DATA / "ticks_basic.csv", url)
+    with pytest.raises(SchemaVersionError, match="tickstock db init"):
+        load_symbols(DATA / "symbols.csv", url)

@@ -18,6 +18,7 @@ from ..sqlfiles import raw
 from ..types import EngineOrURL
 from .report import LoadReport
 from .sources import SourceLike, read_json_records, sources_of
+from .writers import require_schema
 
 Q = "queries/ingest"
 
@@ -40,6 +41,7 @@ def load_symbols(source: SourceLike, engine_or_url: EngineOrURL = None) -> LoadR
     srcs = sources_of(source)
     report = LoadReport("symbols", [s.name for s in srcs])
     engine = get_engine(engine_or_url)
+    require_schema(engine)
     conn = raw_connection(engine)
     try:
         cur = conn.cursor()

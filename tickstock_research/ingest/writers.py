@@ -32,7 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..db.engine import get_engine, raw_connection
-from ..errors import LoadError, UnknownSymbolError, UnknownTimeframeError, ValidationError
+from ..errors import LoadError, SchemaVersionError, UnknownSymbolError, UnknownTimeframeError, ValidationError
+from ..schema.migrate import check_schema, schema_version
 from ..sessions import session_date
 from ..sqlfiles import raw
 from ..types import EngineOrURL, UnknownSymbolPolicy
@@ -185,6 +186,7 @@ class _Writer:
     # -- consumer -----------------------------------------------------------------------------
     def run(self, source: SourceLike) -> LoadReport:
         sources = sources_of(source)
+        require_schema(self.engine)
         table = self.target.table
         report = LoadReport(table, [s.name for s in sources])
         started = time.perf_counter()
@@ -300,6 +302,18 @@ class _Writer:
                 conn.rollback()
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: The first schema version with the ingest objects (sql/migrations/0010_ingest.sql).
+INGEST_SCHEMA_VERSION = 10
+
+
+def require_schema(engine) -> None:
+    """Raise SchemaVersionError (with the fix) unless the database has the ingest schema."""
+    with engine.connect() as conn:
+        check_schema(conn)
+        if (schema_version(conn) or 0) < INGEST_SCHEMA_VERSION:
+            raise SchemaVersionError("the database schema predates ingest; run `tickstock db init` to upgrade it")
 
 
 def _progress_bar(progress: bool | None, total: int | None, table: str):
