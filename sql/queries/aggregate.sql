@@ -5,36 +5,53 @@
 -- :lo/:hi bound all windows (lets TimescaleDB exclude chunks at plan time).
 
 -- name: minute_bars
--- One chunk of 1-minute bars from ticks, upserted: open/close are the first/last trade by
--- (timestamp, sequence_number, trade_id) -- ordered aggregates within each (symbol, minute)
--- group (small sorts; 2.5x faster here than one window sort of the whole chunk: measured in
--- benchmarks/aggregate.py) -- sequence numbers missing sort last (NULLS LAST ascending, the
--- descending order is its exact reverse), trade ids by code point (COLLATE "C", as Python
--- compares strings); trades with a non-zero correction indicator are skipped. Every bar
--- of the chunk is (re)written with built_at = now(), so :minute_bars_stale, run next in the
--- same transaction, can remove tick-built bars the chunk no longer produces (trades flagged
--- since) with a plain range scan -- no anti-join whose plan could go quadratic on stale
--- statistics. Vendor bars (source 'vendor') are only replaced where trades exist.
-WITH src AS (
-    SELECT t.symbol COLLATE "C" AS symbol,
-           date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
-           t."timestamp" AS ts, t.sequence_number, t.trade_id, t.price, t.volume
+-- One chunk of 1-minute bars from ticks, upserted. Open/close are the first/last trade by
+-- (timestamp, sequence_number -- missing last --, trade_id in code-point order), found without
+-- sorting the chunk: one hash aggregation takes min/max of ARRAY[epoch, sequence key, price]
+-- (array order is lexicographic; exact numerics) and also with the price negated. When both
+-- agree, every trade tied on (time, sequence) at that end has the same price, so the answer
+-- cannot depend on trade_id; the rare buckets where they differ are recomputed with ordered
+-- aggregates over their own trades (:amb). 2-3x faster than ordered aggregates or a window
+-- sort over the chunk (benchmarks/aggregate.py). Trades with a non-zero correction indicator
+-- are skipped. Every bar of the chunk is (re)written with built_at = now(), so
+-- :minute_bars_stale, run next in the same transaction, can remove tick-built bars the chunk no
+-- longer produces with a plain range scan. Vendor bars (source 'vendor') are only replaced
+-- where trades exist.
+WITH agg AS (
+    SELECT t.symbol, date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
+           min(ARRAY[extract(epoch FROM t."timestamp"), coalesce(t.sequence_number, 9223372036854775807), t.price]) AS o1,
+           min(ARRAY[extract(epoch FROM t."timestamp"), coalesce(t.sequence_number, 9223372036854775807), -t.price]) AS o2,
+           max(ARRAY[extract(epoch FROM t."timestamp"), coalesce(t.sequence_number, 9223372036854775807), t.price]) AS c1,
+           max(ARRAY[extract(epoch FROM t."timestamp"), coalesce(t.sequence_number, 9223372036854775807), -t.price]) AS c2,
+           max(t.price) AS high, min(t.price) AS low, sum(t.volume) AS volume, sum(t.price * t.volume) AS pv,
+           count(*) AS trade_count
     FROM ticks t
     WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
       AND (CAST(:symbols AS text[]) IS NULL OR t.symbol = ANY(CAST(:symbols AS text[])))
       AND t.correction = 0
+    GROUP BY 1, 2
+),
+amb AS (
+    SELECT a.symbol, a.bucket,
+           (SELECT (array_agg(t.price ORDER BY t."timestamp", t.sequence_number, t.trade_id COLLATE "C"))[1]
+            FROM ticks t
+            WHERE t.symbol = a.symbol AND t."timestamp" >= a.bucket AND t."timestamp" < a.bucket + INTERVAL '1 minute'
+              AND t.correction = 0) AS open,
+           (SELECT (array_agg(t.price ORDER BY t."timestamp" DESC, t.sequence_number DESC, t.trade_id COLLATE "C" DESC))[1]
+            FROM ticks t
+            WHERE t.symbol = a.symbol AND t."timestamp" >= a.bucket AND t."timestamp" < a.bucket + INTERVAL '1 minute'
+              AND t.correction = 0) AS close
+    FROM agg a
+    WHERE a.o1[3] <> -a.o2[3] OR a.c1[3] <> -a.c2[3]
 ),
 framed AS (
-    SELECT symbol, bucket,
-           (array_agg(price ORDER BY ts, sequence_number, trade_id COLLATE "C"))[1] AS open,
-           max(price) AS high,
-           min(price) AS low,
-           (array_agg(price ORDER BY ts DESC, sequence_number DESC, trade_id COLLATE "C" DESC))[1] AS close,
-           sum(volume) AS volume,
-           sum(price * volume) AS pv,
-           count(*) AS trade_count
-    FROM src
-    GROUP BY symbol, bucket
+    SELECT a.symbol, a.bucket,
+           CASE WHEN a.o1[3] = -a.o2[3] THEN a.o1[3] ELSE x.open END AS open,
+           a.high, a.low,
+           CASE WHEN a.c1[3] = -a.c2[3] THEN a.c1[3] ELSE x.close END AS close,
+           a.volume, a.pv, a.trade_count
+    FROM agg a
+    LEFT JOIN amb x ON x.symbol = a.symbol AND x.bucket = a.bucket
 ),
 up AS (
     INSERT INTO ohlcv_1min AS m (symbol, "timestamp", open, high, low, close, volume, vwap, trade_count, source, built_at)

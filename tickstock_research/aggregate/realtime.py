@@ -33,7 +33,7 @@ from ..sessions import session_bounds, sessions, to_utc
 from ..sessions.calendar import check_session_filter
 from ..sqlfiles import query
 from ..types import EngineOrURL, SessionFilter, TimestampLike
-from ._common import FAMILY, MINUTE, symbol_calendars, symbol_list
+from ._common import FAMILY, symbol_calendars, symbol_list
 
 BAR_COLUMNS = ["symbol", "timestamp", "open", "high", "low", "close", "volume", "vwap", "trade_count"]
 _NS = 1_000_000_000
