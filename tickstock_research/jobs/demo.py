@@ -5,7 +5,7 @@ upgrade the schema, run the nightly job for the second-to-last session without a
 catches up every earlier file: ingest, aggregation, scan), then run it for the last session,
 a normal incremental night with one new file, which writes ``reports/<last>/nightly.html``.
 
->>> result = run_demo(seed=7, symbols=30, days=60)   # doctest: +SKIP
+>>> result = run_demo(seed=7, symbols=30, days=78)   # doctest: +SKIP
 >>> result.html                                       # doctest: +SKIP
 PosixPath('reports/2026-01-09/nightly.html')
 """
@@ -40,9 +40,9 @@ class DemoResult:
         return all(n.ok for n in self.nights)
 
 
-def run_demo(*, seed: int = 7, symbols: int = 30, days: int = 60, end: TimestampLike | None = None,
+def run_demo(*, seed: int = 7, symbols: int = 30, days: int = 78, end: TimestampLike | None = None,
              engine_or_url: EngineOrURL = None, drop_folder: str | Path | None = None,
-             reports_dir: str | Path = "reports", liquidity: float = 1.0,
+             reports_dir: str | Path = "reports", liquidity: float = 0.3,
              environ: Mapping[str, str] | None = None, echo: Callable[[str], None] = print) -> DemoResult:
     """Generate the market, initialise the schema and run the nightly job over it."""
     from ..db.localcluster import project_home

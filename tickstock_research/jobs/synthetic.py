@@ -18,7 +18,7 @@ What is in the trades (so every part of the pipeline has something to find):
 - an intraday U-shaped trade intensity, at least one trade in every regular minute except in
   planted *gaps* (a few symbol-days miss a block of 3-12 minutes);
 - planted daily shapes ending on the last session: a head-and-shoulders breakdown on the first
-  symbol (needs >= 75 sessions) and a double-bottom breakout on the second (>= 50 sessions);
+  symbol (needs >= 76 sessions) and a double-bottom breakout on the second (>= 51 sessions);
 - two distinct trades with the same nanosecond timestamp in every file, and a corrected trade
   (``correction`` 1, price 8% off) every 10th session and on the last one.
 
@@ -141,7 +141,7 @@ def daily_closes(seed: int, symbols: list[str], n_days: int) -> tuple[np.ndarray
     planted = []
     for i, (name, points) in enumerate([("HeadAndShoulders", HEAD_AND_SHOULDERS), ("DoubleBottom", DOUBLE_BOTTOM)]):
         shape = _template(points)
-        if i >= n or len(shape) > n_days:
+        if i >= n or len(shape) >= n_days:
             continue
         k = len(shape)
         level = closes[i, n_days - k - 1] if n_days > k else base[i]
@@ -149,10 +149,16 @@ def daily_closes(seed: int, symbols: list[str], n_days: int) -> tuple[np.ndarray
         noise[-2:] = 1.0                       # keep the firing bar and the one before exact
         closes[i, n_days - k:] = level * shape * noise
         gaps[i, n_days - k:] = 0.0
-        planted.append({"symbol": symbols[i], "pattern": name, "offset": n_days - 1})
+        planted.append({"symbol": symbols[i], "pattern": name, "offset": n_days - 1, "length": k})
     opens = np.empty_like(closes)
     opens[:, 0] = closes[:, 0] * (1 + gaps[:, 0])
     opens[:, 1:] = closes[:, :-1] * (1 + gaps[:, 1:])
+    for p in planted:
+        # planted shapes open 40% of the way to the day's close, so the session after a peak
+        # (trough) opens clearly below (above) it and the peak day keeps the highest high
+        i, k = symbols.index(p["symbol"]), p["length"]
+        prev = closes[i, n_days - k - 1:n_days - 1]
+        opens[i, n_days - k:] = prev + 0.4 * (closes[i, n_days - k:] - prev)
     return np.round(opens, 2), np.round(closes, 2), planted
 
 
@@ -222,7 +228,7 @@ def generate_market(drop_folder: str | Path, *, seed: int = 7, symbols: int = 30
     opens, closes, planted = daily_closes(seed, names, n_days)
     rng0 = np.random.default_rng([seed, 1])
     liq = liquidity * rng0.uniform(0.2, 2.5, len(names))
-    vols = np.where(np.arange(len(names)) < len(planted), 0.002, rng0.uniform(0.004, 0.012, len(names)))
+    vols = np.where(np.arange(len(names)) < len(planted), 0.0007, rng0.uniform(0.004, 0.012, len(names)))
     market = SyntheticMarket(drop, seed, names, list(window.index), [], drop / TICKERS_FILE, 0,
                              early_closes=[d for d in window.index[window["early_close"].to_numpy()]])
     for p in planted:
