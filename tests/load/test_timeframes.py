@@ -38,3 +38,11 @@ def test_ranges():
     assert resolve_dates(None, pd.Timestamp("2024-03-08", tz=ny), ny) == (None, dt.date(2024, 3, 7))
     with pytest.raises(InvalidRangeError):
         resolve_range("2024-03-09", "2024-03-08")
+
+
+def test_nanosecond_bounds_round_up():
+    from tickstock_research.load.ranges import sql_bound
+
+    ts = pd.Timestamp("2024-03-08 12:00:00.0000015", tz="UTC")
+    assert sql_bound(ts, "lo") == pd.Timestamp("2024-03-08 12:00:00.000002", tz="UTC").to_pydatetime()
+    assert sql_bound(None, "lo") == "-infinity" and sql_bound(None, "hi") == "infinity"

@@ -144,7 +144,7 @@ class HistoricalLoader:
             if lo is not None and hi is not None and lo >= hi:
                 continue
             if len(syms) == 1 and self.parallel > 1 and lo is not None and hi is not None:
-                step = (hi - lo) / self.parallel
+                step = ((hi - lo) / self.parallel).floor("us")
                 cuts = [lo + step * i for i in range(self.parallel)] + [hi]
                 parts += [{"symbols": group, "start": sql_bound(a, "lo"), "end": sql_bound(b, "hi")}
                           for a, b in zip(cuts[:-1], cuts[1:])]

@@ -78,7 +78,11 @@ def resolve_dates(start: TimestampLike | None, end: TimestampLike | None,
 
 
 def sql_bound(value: pd.Timestamp | None, side: str):
-    """A bound as a bind value: the timestamp, or ``'-infinity'``/``'infinity'`` for ``None``."""
+    """A bound as a bind value: the timestamp, or ``'-infinity'``/``'infinity'`` for ``None``.
+
+    The database keeps microseconds; a bound with nanoseconds is rounded up, which keeps
+    ``lo <= t < hi`` exact for stored (microsecond) times on both sides.
+    """
     if value is None:
         return "-infinity" if side == "lo" else "infinity"
-    return value.to_pydatetime()
+    return value.ceil("us").to_pydatetime()
