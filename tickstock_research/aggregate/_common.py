@@ -48,6 +48,11 @@ class BuildReport:
     seconds: float = 0.0
     session: str | None = None
 
+    @property
+    def written(self) -> int:
+        """Rows written (upserted or deleted)."""
+        return self.bars + self.deleted
+
     def add(self, chunk: "ChunkResult") -> None:
         self.bars += chunk.bars
         self.deleted += chunk.deleted
@@ -57,6 +62,7 @@ class BuildReport:
         d = asdict(self)
         d["start"] = None if self.start is None else str(self.start)
         d["end"] = None if self.end is None else str(self.end)
+        d["written"] = self.written
         return d
 
     def __str__(self) -> str:
