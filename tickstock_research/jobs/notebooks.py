@@ -53,7 +53,7 @@ def nightly_report() -> nbformat.NotebookNode:
                 _md("## Load reports"), _code("r.load_table(ctx)"),
                 _md("## Bars built"), _code("r.bars_totals(ctx)"), _code("r.bars_built(ctx)"),
                 _md("## Gaps and reconciliation"), _code("r.quality_checks(ctx)"),
-                _md("### Gaps"), _code("r.gaps_table(ctx)"),
+                _md("### Gaps found by this night's rollup"), _code("r.gaps_table(ctx)"),
                 _md("### Daily volume against its minutes"), _code("r.reconciliation(ctx)"),
                 _md("## Events of the day"), _code("r.events_summary(ctx)"), _code("r.events_of_day(ctx)"),
                 _md("### Charts"), _code("r.display_all(r.event_charts(ctx, max_charts, sessions_back))"),

@@ -151,8 +151,11 @@ def load_table(ctx: ReportContext) -> pd.DataFrame:
     rows = [dict(r, when="this run") for r in details.get("loads", [])]
     earlier = details.get("already_loaded", [])
     if earlier:
-        names = sorted(r.get("file", "") for r in earlier)
-        rows.append({"file": f"{len(earlier)} file(s) {names[0]} .. {names[-1]}", "kind": "all",
+        names = sorted(r.get("file", "") for r in earlier if r.get("kind") == "trades")
+        others = sorted(r.get("file", "") for r in earlier if r.get("kind") != "trades")
+        span = f"{names[0]} .. {names[-1]}" if names else ""
+        label = ", ".join(x for x in (span, *others) if x)
+        rows.append({"file": f"{len(earlier)} file(s): {label}", "kind": "all",
                      "when": "loaded by earlier runs (skipped)",
                      "rows_read": sum(int(r.get("rows_read") or 0) for r in earlier),
                      "inserted": sum(int(r.get("inserted") or 0) for r in earlier)})
