@@ -120,3 +120,54 @@ def test_raw_mode_and_unknown_mode():
     pd.testing.assert_frame_equal(adjust_frame(bars, mode=None), bars)
     with pytest.raises(ConfigurationError, match="expected None \\(raw\\), 'splits' or 'all'"):
         adjust_frame(bars, mode="dividends")
+
+
+def test_loader_reads_adjusted_daily_bars(seeded):
+    from tickstock_research.load import HistoricalLoader
+
+    url, _, _ = seeded
+    loader = HistoricalLoader(url)
+    exp = _expected()
+    for (mode, as_of), cases in exp.groupby(["mode", "as_of"]):
+        symbols = sorted(cases.symbol.unique())
+        got = loader.bars(symbols, "1d", "2024-06-01", as_of, adjust=mode)
+        for row in cases.itertuples(index=False):
+            bar = got[(got.symbol == row.symbol) & (got.index == row.date)]
+            assert len(bar) == 1, (mode, as_of, row.symbol, row.date)
+            np.testing.assert_allclose(bar[["open", "high", "low", "close"]].to_numpy()[0],
+                                       [row.open, row.high, row.low, row.close], rtol=1e-9)
+            assert int(bar["volume"].iloc[0]) == row.volume
+    raw = loader.bars("FOUR", "1d", "2024-06-01", "2024-06-14")
+    assert raw.loc[raw.index == "2024-06-07", "close"].iloc[0] == 100.0  # raw stays raw
+    assert raw["close"].dtype == "float64" and raw["volume"].dtype == "int64"
+
+
+def test_loader_weekly_bars_are_built_from_adjusted_days(seeded):
+    from tickstock_research.load import HistoricalLoader
+
+    url, _, _ = seeded
+    weeks = HistoricalLoader(url).bars("FOUR", "1w", "2024-06-03", "2024-06-14", adjust="splits")
+    # week of 06-03: adjusted 06-06 (24.75/25.25/24.50/25.00, 4000) and 06-07 (24.50/25.50/24.25/25.00, 4000)
+    first = weeks.iloc[0]
+    assert str(weeks.index[0])[:10] == "2024-06-06"
+    assert (first.open, first.high, first.low, first.close, first.volume) == (24.75, 25.5, 24.25, 25.0, 8000)
+    # week of 06-10 (post-split, raw): 24.50 / max 25.50 / min 24.25 / last 24.75, 12000
+    second = weeks.iloc[1]
+    assert (second.open, second.high, second.low, second.close, second.volume) == (24.5, 25.5, 24.25, 24.75, 12000)
+
+
+def test_loader_adjusts_intraday_bars_by_session_date(seeded):
+    from tickstock_research.load import HistoricalLoader
+
+    url, _, _ = seeded
+    minutes = [("2024-06-07 19:58", 100.0, 400), ("2024-06-07 19:59", 100.4, 400),
+               ("2024-06-10 13:30", 25.0, 1600), ("2024-06-10 13:31", 25.2, 800)]
+    with get_engine(url).begin() as conn:
+        conn.execute(sa.text("insert into ohlcv_1min(symbol, \"timestamp\", open, high, low, close, volume) "
+                             "values ('FOUR', :t, :p, :p, :p, :p, :v)"),
+                     [{"t": pd.Timestamp(t, tz="UTC").to_pydatetime(), "p": p, "v": v} for t, p, v in minutes])
+    got = HistoricalLoader(url).bars("FOUR", "1min", "2024-06-07", "2024-06-10", adjust="splits")
+    assert got["close"].tolist() == [25.0, 25.1, 25.0, 25.2]
+    assert got["volume"].tolist() == [1600, 1600, 1600, 800]
+    raw = HistoricalLoader(url).bars("FOUR", "1min", "2024-06-07", "2024-06-07", adjust="splits")
+    assert raw["close"].tolist() == [100.0, 100.4]  # as of 06-07 the split has not happened

@@ -33,7 +33,7 @@ def test_write_events_shape_and_idempotence(engine):
     assert stored["details"].iloc[0] == {
         "pattern": "Doji", "symbol": "AAA", "timestamp": "2024-01-02T00:00:00+00:00", "price": 10.0,
         "timeframe": "1d", "direction": "neutral", "parameters": {"body_ratio": 0.01},
-        "metadata": {"body": 0.0, "range": 2.0}}
+        "metadata": {"body": 0.0, "range": 2.0, "adjustment": "none"}}
     stamp = stored["updated_at"].tolist()
     with engine.begin() as conn:
         again = write_events(conn, det, symbol="AAA", timeframe="1d")

@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--patterns", nargs="+", help="pattern names (default: every pattern accepting the timeframe)")
     p.add_argument("--start", help="first date/time (inclusive)")
     p.add_argument("--end", help="last date/time (inclusive; a date includes its whole day)")
-    p.add_argument("--adjustment", help="how the bars were adjusted (recorded in the events' metadata)")
+    p.add_argument("--adjustment", choices=["splits", "all", "none"], default="splits",
+                   help="price adjustment of the bars scanned (default splits; recorded in the events' metadata)")
     p.add_argument("--session", choices=["regular", "extended", "all"],
                    help="intraday bars of which hours (default: extended for intraday, regular for daily)")
     p.add_argument("--list-patterns", action="store_true", help="list the patterns accepting --timeframe and exit")
@@ -70,7 +71,7 @@ def run_scan(args) -> int:
     from ..events import scan
 
     report = scan(symbols, _split(args.patterns), timeframe=args.timeframe, start=args.start, end=args.end,
-                  engine_or_url=args.url, adjustment=args.adjustment, session=args.session)
+                  engine_or_url=args.url, adjustment=None if args.adjustment == "none" else args.adjustment, session=args.session)
     print(report)
     for name, n in sorted(report.per_pattern.items()):
         print(f"  {name}: {n}")

@@ -62,10 +62,10 @@ def _event_bar_keys(timestamps: pd.Series, daily: bool) -> pd.DatetimeIndex:
     return ts.tz_convert("UTC").tz_localize(None).normalize() if daily else ts
 
 
-def _forward_returns_of(engine, symbols, events, tf, start, end, horizons, daily):
+def _forward_returns_of(engine, symbols, events, tf, start, end, horizons, daily, adjustment="splits"):
     """Forward returns at each event and the baseline returns of ``symbols`` (one group)."""
     pieces, base = [], {}
-    all_bars = read_bars_many(engine, symbols, tf, start, None) if symbols else {}
+    all_bars = read_bars_many(engine, symbols, tf, start, None, adjust=adjustment) if symbols else {}
     if daily:
         last_day = pd.Timestamp(to_date(end)) if end is not None else None
     else:
@@ -86,22 +86,24 @@ def _forward_returns_of(engine, symbols, events, tf, start, end, horizons, daily
     return pieces, base
 
 
-def _audit_group(url, group, *, events, timeframe, start, end, horizons, daily):
+def _audit_group(url, group, *, events, timeframe, start, end, horizons, daily, adjustment):
     """A Dask task: forward returns of one symbol group, read with a connection of its own."""
     return _forward_returns_of(get_engine(url), group, events[events["symbol"].isin(group)], timeframe, start, end,
-                               horizons, daily)
+                               horizons, daily, adjustment)
 
 
 def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None = None,
           patterns: str | Iterable[str] | None = None, timeframe: str = "1d", horizons: Iterable[int] = (1, 5, 20),
           start: TimestampLike | None = None, end: TimestampLike | None = None, *,
-          client=None, batch: int = 50) -> AuditResult:
+          client=None, batch: int = 50, adjustment: str | None = "splits") -> AuditResult:
     """Audit the stored events of ``timeframe`` (filtered by symbols, patterns, [start, end]).
 
     Bars are read from ``start`` onwards (with no end, so events near ``end`` still get their
     forward bars); the baseline uses the bars inside [start, end]. ``client``: a Dask client or
     scheduler address (default ``TICKSTOCK_DASK_SCHEDULER``) to compute forward returns by
     symbol groups of ``batch`` on workers; the summary is computed here either way.
+    ``adjustment``: forward returns use split-adjusted bars by default (None raw, "all" adds
+    dividends), so a split is not read as a return.
     """
     horizons = tuple(int(h) for h in horizons)
     if not horizons or min(horizons) < 1:
@@ -123,11 +125,12 @@ def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None
 
     dask_client = resolve_client(client)
     if dask_client is None:
-        parts = [_forward_returns_of(engine, chosen, events, tf, start, end, horizons, daily)]
+        parts = [_forward_returns_of(engine, chosen, events, tf, start, end, horizons, daily, adjustment)]
     else:
         url = engine.url.render_as_string(hide_password=False)
         parts = map_symbol_groups(_audit_group, chosen, url=url, client=dask_client, group_size=max(1, batch),
-                                  events=events, timeframe=tf, start=start, end=end, horizons=horizons, daily=daily)
+                                  events=events, timeframe=tf, start=start, end=end, horizons=horizons, daily=daily,
+                                  adjustment=adjustment)
     pieces, base = [], {}
     for part_pieces, part_base in parts:
         pieces += part_pieces

@@ -57,13 +57,14 @@ def warmup_start(start: TimestampLike, timeframe: str, warmup: int, calendar: st
 
 
 def read_bars_many(engine: Engine, symbols: Iterable[str], timeframe: str = "1d", start: TimestampLike | None = None,
-                   end: TimestampLike | None = None, *, warmup: int = 0, session: SessionFilter | None = None
-                   ) -> dict[str, pd.DataFrame]:
+                   end: TimestampLike | None = None, *, warmup: int = 0, session: SessionFilter | None = None,
+                   adjust: str | None = None) -> dict[str, pd.DataFrame]:
     """Each symbol's OHLCV bars in [start, end] plus ~``warmup`` bars before (one loader call).
 
     ``session`` defaults to ``"regular"`` for daily bars and ``"extended"`` for intraday bars
     (so opening-hour patterns such as Day1Breakout see the 09:00-09:30 pre-market minutes;
-    HighOfDay/LowOfDay restrict themselves to the regular session).
+    HighOfDay/LowOfDay restrict themselves to the regular session). ``adjust``: as in
+    :meth:`HistoricalLoader.bars` (None raw, "splits", "all"), as of ``end``.
     """
     from ..load import HistoricalLoader
 
@@ -74,7 +75,8 @@ def read_bars_many(engine: Engine, symbols: Iterable[str], timeframe: str = "1d"
     read_from = warmup_start(start, name, warmup) if (start is not None and warmup) else start
     if read_from is not None and start is not None and not daily and read_from == to_date(start) and not _is_bare_date(start):
         read_from = start
-    loaded = HistoricalLoader(engine, parallel=1).bars(symbols, name, read_from, end, session=session, by_symbol=True)
+    loaded = HistoricalLoader(engine, parallel=1).bars(symbols, name, read_from, end, session=session, by_symbol=True,
+                                                            adjust=adjust)
     if daily:
         first_bound = pd.Timestamp(to_date(start)) if start is not None else None
     else:
@@ -94,6 +96,8 @@ def read_bars_many(engine: Engine, symbols: Iterable[str], timeframe: str = "1d"
 
 
 def read_bars(engine: Engine, symbol: str, timeframe: str = "1d", start: TimestampLike | None = None,
-              end: TimestampLike | None = None, *, warmup: int = 0, session: SessionFilter | None = None) -> pd.DataFrame:
+              end: TimestampLike | None = None, *, warmup: int = 0, session: SessionFilter | None = None,
+              adjust: str | None = None) -> pd.DataFrame:
     """One symbol's bars (see :func:`read_bars_many`)."""
-    return read_bars_many(engine, [symbol], timeframe, start, end, warmup=warmup, session=session)[symbol]
+    return read_bars_many(engine, [symbol], timeframe, start, end, warmup=warmup, session=session,
+                          adjust=adjust)[symbol]

@@ -77,7 +77,7 @@ def detect_all(bars: pd.DataFrame, patterns: Iterable[Pattern], timeframe: str) 
 
 def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str | None = None,
          timeframe: str = "1d", start: TimestampLike | None = None, end: TimestampLike | None = None,
-         engine_or_url: EngineOrURL = None, *, adjustment: str | None = None,
+         engine_or_url: EngineOrURL = None, *, adjustment: str | None = "splits",
          session: SessionFilter | None = None, batch: int = 50, client=None) -> ScanReport:
     """Scan ``symbols`` with ``patterns`` (default: every registered pattern accepting the
     timeframe) over [start, end] and record the detections in ``events``.
@@ -85,7 +85,9 @@ def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str |
     Naming an intraday-only pattern with a daily timeframe raises PatternError before any work.
     Bars are read with the loader ``batch`` symbols at a time; ``session`` as in
     :func:`~tickstock_research.events.bars.read_bars_many` (intraday default ``"extended"``).
-    Writing needs the ``tickstock_writer`` role.
+    Writing needs the ``tickstock_writer`` role. ``adjustment``: bars are split-adjusted by
+    default (a 4-for-1 split is not a 75% crash); None scans raw bars, "all" adds dividends. The
+    adjustment used is recorded in each event's details.
 
     ``client``: a ``dask.distributed`` Client or scheduler address (default
     ``TICKSTOCK_DASK_SCHEDULER``, else in-process). Symbol groups of ``batch`` become tasks; each
@@ -138,7 +140,7 @@ def _scan_local(engine, symbols, chosen, tf, start, end, adjustment, session, ba
     per_pattern: Counter = Counter()
     for i in range(0, len(symbols), max(1, batch)):
         group = symbols[i:i + max(1, batch)]
-        frames = read_bars_many(engine, group, tf, start, end, warmup=warmup, session=session)
+        frames = read_bars_many(engine, group, tf, start, end, warmup=warmup, session=session, adjust=adjustment)
         for symbol in group:
             _scan_one(engine, symbol, frames[symbol], chosen, tf, adjustment, report, per_pattern)
     report.per_pattern = dict(per_pattern)

@@ -60,8 +60,7 @@ def utc_timestamp(value) -> pd.Timestamp:
 def event_details(row: dict, *, symbol: str, timeframe: str, adjustment: str | None = None) -> dict:
     """The ``details`` JSON of one detection row (timestamp ISO-8601 UTC)."""
     metadata = {k: _plain(v) for k, v in dict(row.get("metadata") or {}).items()}
-    if adjustment is not None:
-        metadata["adjustment"] = adjustment
+    metadata["adjustment"] = adjustment or "none"  # which bars the detection saw: none (raw), splits, all
     return {
         "pattern": row["pattern"],
         "symbol": symbol,

@@ -40,6 +40,8 @@ from ..sessions.calendar import ALWAYS_OPEN, check_session_filter
 from ..sqlfiles import query
 from ..types import EngineOrURL, SessionFilter, TimestampLike
 from . import fetch
+from ..corporate.adjust import Adjustment, check_adjustment
+from .adjusted import adjust_bars, as_of_date, resample_sessions
 from .ranges import resolve_dates, resolve_range, sql_bound
 from .timeframes import Timeframe, parse_timeframe
 
@@ -198,7 +200,7 @@ class HistoricalLoader:
     # ------------------------------------------------------------------ bars
     def bars(self, symbols: Symbols, timeframe: str | Timeframe = "1min", start: TimestampLike | None = None,
              end: TimestampLike | None = None, session: SessionFilter = "regular", align: Align = "session", *,
-             by_symbol: bool = False) -> pd.DataFrame | dict[str, pd.DataFrame]:
+             by_symbol: bool = False, adjust: Adjustment | None = None) -> pd.DataFrame | dict[str, pd.DataFrame]:
         """OHLCV bars of ``symbols`` for ``timeframe``, computed in the database.
 
         - Intraday timeframes (1min ... 4h) are built from ``ohlcv_1min``: open/close are the
@@ -216,14 +218,29 @@ class HistoricalLoader:
           first session date; weeks/months cut by ``start``/``end`` are partial. With
           ``session="extended"`` or ``"all"`` daily and longer bars are built from
           ``ohlcv_1min`` instead, for that session filter.
+        - ``adjust``: ``None`` (raw, as traded), ``"splits"`` (prices divided and volumes
+          multiplied by the cumulative split ratio after each bar) or ``"all"`` (splits plus the
+          multiplicative dividend adjustment ``1 - dividend / previous close``), as of the range's
+          end date (the last bar's date when ``end`` is None): later actions are not applied.
 
         >>> HistoricalLoader().bars("AAPL", "1h", "2024-03-04", "2024-03-08")          # doctest: +SKIP
         >>> HistoricalLoader().bars(["AAPL", "MSFT"], "1w", "2024-01-01", "2024-06-30") # doctest: +SKIP
         """
         tf, syms = self._bar_args(symbols, timeframe, session, align)
-        frames = [self._bars_group(cal, group, tf, start, end, session, align)
-                  for cal, group in self._groups(syms)]
-        return self._finish_bars(frames, tf, syms, by_symbol)
+        check_adjustment(adjust)
+        if adjust is not None and tf.name in ("1w", "1mo"):
+            daily = self.bars(syms, "1d", start, end, session, align, adjust=adjust)
+            return _shape(resample_sessions(daily, tf.name), BAR_COLUMNS, syms, by_symbol)
+        groups = self._groups(syms)
+        frames = [self._bars_group(cal, group, tf, start, end, session, align) for cal, group in groups]
+        if adjust is None:
+            return self._finish_bars(frames, tf, syms, by_symbol)
+        frame = self._finish_bars(frames, tf, syms, False)
+        calendar_of = {s: cal for cal, group in groups for s in group}
+        end_date = resolve_dates(None, end, _tz(groups[0][0]) if groups else "UTC")[1] if end is not None else None
+        as_of = as_of_date(frame, end_date, tf.intraday, calendar_of)
+        frame = adjust_bars(self.engine, frame, mode=adjust, intraday=tf.intraday, as_of=as_of, calendar_of=calendar_of)
+        return _shape(frame, BAR_COLUMNS, syms, by_symbol)
 
     def iter_bars(self, symbols: Symbols, timeframe: str | Timeframe = "1min", start: TimestampLike | None = None,
                   end: TimestampLike | None = None, session: SessionFilter = "regular", align: Align = "session", *,
