@@ -90,3 +90,10 @@ def test_daily_bars_reject_unknown_symbol(golden_url):
 
     with pytest.raises(UnknownSymbolError):
         build_daily_bars("2024-03-08", "2024-03-08", symbols=["NOPE"], engine_or_url=golden_url)
+
+
+def test_parallel_chunks_give_the_same_rows(golden_url):
+    before = fetch(golden_url, MINUTES_SQL)
+    report = build_minute_bars("2024-03-01", "2024-12-01", engine_or_url=golden_url, parallel=2)
+    pd.testing.assert_frame_equal(before.drop(columns="source"), fetch(golden_url, MINUTES_SQL).drop(columns="source"))
+    assert report.inputs == 25
