@@ -40,22 +40,18 @@ WHERE symbol = ANY(CAST(:symbols AS text[])) AND execution_date <= :as_of
 ORDER BY symbol, execution_date;
 
 -- name: dividends_for
-SELECT symbol, ex_dividend_date, sum(cash_amount)::float8 AS cash_amount
-FROM dividends
-WHERE symbol = ANY(CAST(:symbols AS text[])) AND ex_dividend_date <= :as_of
-GROUP BY symbol, ex_dividend_date
-ORDER BY symbol, ex_dividend_date;
-
--- name: previous_closes
--- The last raw daily close strictly before each ex-dividend date.
-SELECT d.symbol, d.ex_dividend_date, p.close::float8 AS prev_close, p.date AS prev_date
-FROM (SELECT DISTINCT symbol, ex_dividend_date FROM dividends
-      WHERE symbol = ANY(CAST(:symbols AS text[])) AND ex_dividend_date <= :as_of) d
+-- Each ex date's total cash and the last raw daily close strictly before it.
+SELECT d.symbol, d.ex_dividend_date, d.cash_amount, p.close::float8 AS prev_close, p.date AS prev_date
+FROM (SELECT symbol, ex_dividend_date, sum(cash_amount)::float8 AS cash_amount
+      FROM dividends
+      WHERE symbol = ANY(CAST(:symbols AS text[])) AND ex_dividend_date <= :as_of
+      GROUP BY symbol, ex_dividend_date) d
 LEFT JOIN LATERAL (
     SELECT o.close, o.date FROM ohlcv_daily o
     WHERE o.symbol = d.symbol AND o.date < d.ex_dividend_date
     ORDER BY o.date DESC LIMIT 1
-) p ON true;
+) p ON true
+ORDER BY d.symbol, d.ex_dividend_date;
 
 -- name: count_splits
 SELECT count(*) FROM splits;

@@ -23,6 +23,7 @@ Intraday bars use the exchange session date of their timestamp.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -58,27 +59,74 @@ def _suffix_product(bar_days: np.ndarray, event_days: np.ndarray, ratios: np.nda
     return suffix[first_after]
 
 
-def split_factors(bar_days: np.ndarray, splits: pd.DataFrame | None, as_of: dt.date) -> np.ndarray:
-    """Cumulative split ratio after each bar day (1.0 when none)."""
-    if splits is None or splits.empty:
-        return np.ones(len(bar_days))
-    s = splits[pd.to_datetime(splits["execution_date"]).dt.date <= as_of]
-    days = _as_dates(s["execution_date"]) if len(s) else np.array([], dtype="datetime64[D]")
-    ratios = (s["split_to"].astype(float) / s["split_from"].astype(float)).to_numpy()
-    return _suffix_product(bar_days, days, ratios)
+@dataclass(frozen=True)
+class Actions:
+    """One symbol's corporate actions up to the as-of date, as numpy arrays (session dates)."""
+
+    split_days: np.ndarray
+    split_ratios: np.ndarray            # split_to / split_from
+    ex_days: np.ndarray
+    cash: np.ndarray
+    prev_close: np.ndarray              # raw close of the last session before the ex date
+    prev_days: np.ndarray
+
+    @classmethod
+    def from_frames(cls, splits: pd.DataFrame | None, dividends: pd.DataFrame | None, as_of: dt.date) -> "Actions":
+        limit = np.datetime64(as_of, "D")
+        if splits is not None and len(splits):
+            sd = _as_dates(splits["execution_date"])
+            ratio = splits["split_to"].to_numpy(dtype="float64") / splits["split_from"].to_numpy(dtype="float64")
+            keep = sd <= limit
+            sd, ratio = sd[keep], ratio[keep]
+        else:
+            sd, ratio = np.array([], dtype="datetime64[D]"), np.array([], dtype="float64")
+        if dividends is not None and len(dividends):
+            ex = _as_dates(dividends["ex_dividend_date"])
+            cash = dividends["cash_amount"].to_numpy(dtype="float64")
+            prev = pd.to_numeric(dividends["prev_close"], errors="coerce").to_numpy(dtype="float64") \
+                if "prev_close" in dividends else np.full(len(ex), np.nan)
+            pdays = _as_dates(dividends["prev_date"].fillna(pd.NaT)) if "prev_date" in dividends else ex - 1
+            keep = ex <= limit
+            ex, cash, prev, pdays = ex[keep], cash[keep], prev[keep], pdays[keep]
+        else:
+            ex = pdays = np.array([], dtype="datetime64[D]")
+            cash = prev = np.array([], dtype="float64")
+        return cls(sd, ratio, ex, cash, prev, pdays)
 
 
-def dividend_factors(bar_days: np.ndarray, dividends: pd.DataFrame | None, as_of: dt.date) -> np.ndarray:
-    """Cumulative dividend multiplier after each bar day. ``dividends`` needs ``ex_dividend_date``,
-    ``cash_amount`` and ``prev_close`` (the last close before the ex date, in ex-date units)."""
-    if dividends is None or dividends.empty:
-        return np.ones(len(bar_days))
-    d = dividends[pd.to_datetime(dividends["ex_dividend_date"]).dt.date <= as_of]
-    d = d[d["prev_close"].notna() & (d["prev_close"] > 0)]
-    if d.empty:
-        return np.ones(len(bar_days))
-    mult = (1.0 - d["cash_amount"].astype(float) / d["prev_close"].astype(float)).clip(lower=0.0).to_numpy()
-    return _suffix_product(bar_days, _as_dates(d["ex_dividend_date"]), mult)
+def factors_of(bar_days: np.ndarray, actions: Actions, mode: Adjustment) -> tuple[np.ndarray, np.ndarray]:
+    """Price and volume multipliers of bars on session dates ``bar_days`` (numpy only)."""
+    sf = _suffix_product(bar_days, actions.split_days, actions.split_ratios)
+    price_factor = 1.0 / sf
+    if mode == "all" and len(actions.ex_days):
+        prev = actions.prev_close
+        if len(actions.split_days):
+            # the previous close in the share units in force on the ex date
+            prev_days = np.where(np.isnat(actions.prev_days), actions.ex_days - 1, actions.prev_days)
+            between = (_suffix_product(prev_days, actions.split_days, actions.split_ratios)
+                       / _suffix_product(actions.ex_days, actions.split_days, actions.split_ratios))
+            prev = prev / between
+        valid = np.isfinite(prev) & (prev > 0)
+        mult = np.clip(1.0 - actions.cash[valid] / prev[valid], 0.0, None)
+        price_factor = price_factor * _suffix_product(bar_days, actions.ex_days[valid], mult)
+    return price_factor, sf
+
+
+def factors(bar_days: np.ndarray, *, splits: pd.DataFrame | None, dividends: pd.DataFrame | None,
+            mode: Adjustment, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """Price and volume multipliers of one symbol's bars (session dates ``bar_days``)."""
+    return factors_of(np.asarray(bar_days, dtype="datetime64[D]"), Actions.from_frames(splits, dividends, as_of), mode)
+
+
+def apply_factors(frame: pd.DataFrame, price_factor: np.ndarray, volume_factor: np.ndarray) -> pd.DataFrame:
+    """A copy of ``frame`` with price columns and volume scaled (one vectorised pass)."""
+    out = frame.copy()
+    for col in PRICE_COLUMNS:
+        if col in out:
+            out[col] = out[col].to_numpy(dtype="float64") * price_factor
+    if "volume" in out:
+        out["volume"] = np.rint(out["volume"].to_numpy(dtype="float64") * volume_factor).astype("int64")
+    return out
 
 
 def adjust_frame(bars: pd.DataFrame, *, splits: pd.DataFrame | None = None, dividends: pd.DataFrame | None = None,
@@ -98,21 +146,5 @@ def adjust_frame(bars: pd.DataFrame, *, splits: pd.DataFrame | None = None, divi
     session_days = np.asarray(session_days, dtype="datetime64[D]")
     if as_of is None:
         as_of = pd.Timestamp(session_days.max()).date()
-    sf = split_factors(session_days, splits, as_of)
-    price_factor = 1.0 / sf
-    if mode == "all":
-        divs = dividends
-        if divs is not None and not divs.empty and splits is not None and not splits.empty:
-            # express the previous close in the share units in force on the ex date
-            ex_days = _as_dates(divs["ex_dividend_date"])
-            prev_days = _as_dates(divs["prev_date"]) if "prev_date" in divs else ex_days - 1
-            between = split_factors(prev_days, splits, as_of) / split_factors(ex_days, splits, as_of)
-            divs = divs.assign(prev_close=divs["prev_close"].astype(float) / between)
-        price_factor = price_factor * dividend_factors(session_days, divs, as_of)
-    out = bars.copy()
-    for col in PRICE_COLUMNS:
-        if col in out:
-            out[col] = out[col].astype(float) * price_factor
-    if "volume" in out:
-        out["volume"] = np.rint(out["volume"].astype(float) * sf).astype("int64")
-    return out
+    pf, vf = factors(session_days, splits=splits, dividends=dividends, mode=mode, as_of=as_of)
+    return apply_factors(bars, pf, vf)

@@ -221,14 +221,17 @@ def load_dividends(source: Source, engine_or_url: EngineOrURL = None, *,
     return _load("dividends", source, engine_or_url, unknown_symbols)
 
 
-def read_actions(conn: Connection, symbols: Iterable[str], as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Splits and dividends (with each ex date's previous raw close) of ``symbols`` up to ``as_of``."""
+def read_actions(conn: Connection, symbols: Iterable[str], as_of: dt.date, *,
+                 dividends: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Splits and dividends (with each ex date's previous raw close) of ``symbols`` up to ``as_of``;
+    ``dividends=False`` skips reading them (split-only adjustment)."""
     syms = sorted(set(symbols))
-    splits = pd.DataFrame(conn.execute(query("queries/corporate", "splits_for"), {"symbols": syms, "as_of": as_of}).mappings().all(),
+    splits = pd.DataFrame(conn.execute(query("queries/corporate", "splits_for"),
+                                       {"symbols": syms, "as_of": as_of}).mappings().all(),
                           columns=["symbol", "execution_date", "split_from", "split_to"])
-    divs = pd.DataFrame(conn.execute(query("queries/corporate", "dividends_for"), {"symbols": syms, "as_of": as_of}).mappings().all(),
-                        columns=["symbol", "ex_dividend_date", "cash_amount"])
-    prev = pd.DataFrame(conn.execute(query("queries/corporate", "previous_closes"), {"symbols": syms, "as_of": as_of}).mappings().all(),
-                        columns=["symbol", "ex_dividend_date", "prev_close", "prev_date"])
-    divs = divs.merge(prev, on=["symbol", "ex_dividend_date"], how="left")
+    cols = ["symbol", "ex_dividend_date", "cash_amount", "prev_close", "prev_date"]
+    if not dividends:
+        return splits, pd.DataFrame(columns=cols)
+    divs = pd.DataFrame(conn.execute(query("queries/corporate", "dividends_for"),
+                                     {"symbols": syms, "as_of": as_of}).mappings().all(), columns=cols)
     return splits, divs

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ..corporate.adjust import adjust_frame
+from ..corporate.adjust import Actions, apply_factors, factors_of
 from ..corporate.store import read_actions
 from ..sessions import session_date
 
@@ -39,26 +39,31 @@ def adjust_bars(engine: Engine, frame: pd.DataFrame, *, mode: str, intraday: boo
         return frame
     symbols = sorted(frame["symbol"].unique())
     with engine.connect() as conn:
-        splits, divs = read_actions(conn, symbols, as_of)
+        splits, divs = read_actions(conn, symbols, as_of, dividends=mode == "all")
     affected = sorted(set(splits["symbol"]) | (set(divs["symbol"]) if mode == "all" else set()))
     if not affected:
         return frame
-    out = frame.copy()
-    codes = out["symbol"].to_numpy()
+    positions = frame.groupby("symbol", sort=False).indices
+    if intraday:
+        days = np.empty(len(frame), dtype="datetime64[D]")
+        for cal in sorted({calendar_of.get(s, "XNYS") for s in affected}):
+            rows = np.concatenate([positions[s] for s in affected if calendar_of.get(s, "XNYS") == cal and s in positions]
+                                  or [np.array([], dtype=int)])
+            days[rows] = np.asarray(session_date(frame.index[rows], cal), dtype="datetime64[D]")
+    else:
+        idx = pd.DatetimeIndex(frame.index)
+        days = (idx.tz_localize(None) if idx.tz is not None else idx).to_numpy(dtype="datetime64[D]")
+    split_groups = dict(tuple(splits.groupby("symbol", sort=False))) if len(splits) else {}
+    div_groups = dict(tuple(divs.groupby("symbol", sort=False))) if len(divs) else {}
+    price_factor = np.ones(len(frame))
+    volume_factor = np.ones(len(frame))
     for sym in affected:
-        rows = codes == sym
-        if not rows.any():
+        rows = positions.get(sym)
+        if rows is None:
             continue
-        part = out.loc[rows]
-        if intraday:
-            days = np.asarray(session_date(part.index, calendar_of.get(sym, "XNYS")), dtype="datetime64[D]")
-        else:
-            days = None
-        adjusted = adjust_frame(part.drop(columns=["symbol"]), splits=splits[splits["symbol"] == sym],
-                                dividends=divs[divs["symbol"] == sym], mode=mode, as_of=as_of, session_days=days)
-        for col in adjusted.columns:
-            out.loc[rows, col] = adjusted[col].to_numpy()
-    return out
+        actions = Actions.from_frames(split_groups.get(sym), div_groups.get(sym), as_of)
+        price_factor[rows], volume_factor[rows] = factors_of(days[rows], actions, mode)
+    return apply_factors(frame, price_factor, volume_factor)
 
 
 def resample_sessions(daily: pd.DataFrame, timeframe: str) -> pd.DataFrame:
