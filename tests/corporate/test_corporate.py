@@ -171,3 +171,22 @@ def test_loader_adjusts_intraday_bars_by_session_date(seeded):
     assert got["volume"].tolist() == [1600, 1600, 1600, 800]
     raw = HistoricalLoader(url).bars("FOUR", "1min", "2024-06-07", "2024-06-07", adjust="splits")
     assert raw["close"].tolist() == [100.0, 100.4]  # as of 06-07 the split has not happened
+
+
+def test_cli_ingests_splits_and_dividends(new_database, cli_env):
+    import subprocess
+    import sys
+
+    url = new_database("plain", label="corp_cli")
+    cli_env["TICKSTOCK_DATABASE_URL"] = url
+    run = lambda *a: subprocess.run([sys.executable, "-m", "tickstock_research.cli.main", *a], env=cli_env,
+                                    capture_output=True, text=True, timeout=120)
+    first = run("ingest", "splits", str(DATA / "splits.json"))
+    assert first.returncode == 0, first.stderr
+    assert "inserted 3" in first.stdout and "non_positive_ratio: 1" in first.stdout
+    again = run("ingest", "splits", str(DATA / "splits.json"))
+    assert "inserted 0" in again.stdout
+    divs = run("ingest", "dividends", str(DATA / "dividends.csv"), "--json")
+    assert divs.returncode == 0 and '"inserted": 3' in divs.stdout
+    bad = run("ingest", "dividends", str(DATA / "splits.json"))
+    assert bad.returncode == 2 and "missing column(s)" in bad.stderr and "Traceback" not in bad.stderr

@@ -33,6 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = isub.add_parser("symbols", help="reference data (Massive /v3/reference/tickers JSON, CSV)")
     common(s, symbols_policy=False)
     s.set_defaults(handler=symbols)
+    for kind, what in (("splits", "/v3/reference/splits"), ("dividends", "/v3/reference/dividends")):
+        c = isub.add_parser(kind, help=f"corporate actions (Massive {what} JSON pages, CSV)")
+        c.add_argument("paths", nargs="+", metavar="PATH", help="files to load")
+        c.add_argument("--unknown-symbols", choices=["register", "reject"], default="register",
+                       help="symbols not in `symbols`: add a minimal row (default) or quarantine the rows")
+        c.add_argument("--json", action="store_true", help="print the report as JSON")
+        c.set_defaults(handler=corporate, kind=kind)
 
 
 def _show(args, report) -> int:
@@ -56,3 +63,12 @@ def bars(args) -> int:
 
 def symbols(args) -> int:
     return _show(args, load_symbols(args.paths, args.url))
+
+
+def corporate(args) -> int:
+    from ..corporate import load_dividends, load_splits
+
+    loader = load_splits if args.kind == "splits" else load_dividends
+    report = loader(args.paths, args.url, unknown_symbols=args.unknown_symbols)
+    print(json.dumps(report.to_dict(), indent=2, default=str) if args.json else report)
+    return 0
