@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psycopg2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dask_scan import fresh_database, seed, server  # noqa: E402
+from common import fresh_database, scratch_server  # noqa: E402
+from dask_scan import seed  # noqa: E402
 from tickstock_research.corporate import load_dividends, load_splits  # noqa: E402
 from tickstock_research.load import HistoricalLoader  # noqa: E402
 from tickstock_research.schema.migrate import init_schema  # noqa: E402
@@ -41,8 +41,7 @@ def main() -> int:
     ap.add_argument("--days", type=int, default=504)
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
-    admin, cluster = server()
-    try:
+    with scratch_server() as admin:
         url = fresh_database(admin, "bench_adjusted_read")
         init_schema(url)
         symbols = [f"S{i:04d}" for i in range(args.symbols)]
@@ -66,9 +65,6 @@ def main() -> int:
         print(f"raw            {raw_t * 1000:8.1f} ms")
         print(f"adjust=splits  {spl_t * 1000:8.1f} ms   {spl_t / raw_t:.2f}x raw (goal <= 1.3x)")
         print(f"adjust=all     {all_t * 1000:8.1f} ms   {all_t / raw_t:.2f}x raw (goal <= 1.3x)")
-    finally:
-        if cluster is not None:
-            cluster.destroy()
     return 0
 
 

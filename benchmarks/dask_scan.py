@@ -15,44 +15,18 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import psycopg2
-from psycopg2 import sql
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tickstock_research.db.localcluster import LocalCluster  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database, scratch_server  # noqa: E402
 from tickstock_research.events import scan  # noqa: E402
 from tickstock_research.schema.migrate import init_schema  # noqa: E402
-
-
-def server() -> tuple[str, LocalCluster | None]:
-    url = os.environ.get("TICKSTOCK_DATABASE_URL")
-    if url:
-        return url, None
-    home = Path(tempfile.mkdtemp(prefix="tickstock-bench-"))
-    os.chmod(home, 0o755)
-    cluster = LocalCluster(home)
-    cluster.start()
-    return cluster.url("postgres"), cluster
-
-
-def fresh_database(admin: str, name: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    conn = psycopg2.connect(admin)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    conn.close()
-    return make_url(admin).set(database=name).render_as_string(hide_password=False)
 
 
 def seed(url: str, symbols: list[str], days: int) -> int:
@@ -97,8 +71,7 @@ def main() -> int:
     args = ap.parse_args()
     from distributed import Client, LocalCluster as DaskCluster
 
-    admin, cluster = server()
-    try:
+    with scratch_server() as admin:
         url = fresh_database(admin, "bench_dask_scan")
         init_schema(url)
         symbols = [f"S{i:04d}" for i in range(args.symbols)]
@@ -119,9 +92,6 @@ def main() -> int:
         print(f"dask x{args.workers}    : {t_dask:7.1f} s  {bars / t_dask:10,.0f} bars/s  ({remote.detections:,} detections)")
         assert remote.detections == local.detections and remote.inserted == local.inserted
         print(f"ratio (in-process time / dask time): {t_local / t_dask:.2f}x  (goal >= 1.6x)")
-    finally:
-        if cluster is not None:
-            cluster.destroy()
     return 0
 
 

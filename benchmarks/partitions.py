@@ -14,18 +14,16 @@ server files) or starts a private local cluster in a temporary folder.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import psycopg2
 from psycopg2 import sql
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tickstock_research.db.localcluster import LocalCluster  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database as fresh_db, scratch_server  # noqa: E402
 from tickstock_research.schema.migrate import init_schema  # noqa: E402
 
 SEED_ROWS = """
@@ -58,33 +56,6 @@ QUERIES = [
 ]
 
 
-def admin_url() -> tuple[str, LocalCluster | None]:
-    url = os.environ.get("TICKSTOCK_DATABASE_URL")
-    if url:
-        return url, None
-    home = Path(tempfile.mkdtemp(prefix="tickstock-bench-"))
-    os.chmod(home, 0o755)
-    cluster = LocalCluster(home)
-    cluster.start()
-    return cluster.url("postgres"), cluster
-
-
-def with_db(url: str, name: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-def fresh_db(admin: str, name: str) -> str:
-    conn = psycopg2.connect(admin)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    conn.close()
-    return with_db(admin, name)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -92,61 +63,62 @@ def main() -> int:
     ap.add_argument("--partitions", type=int, default=100)
     ap.add_argument("--queries", type=int, default=30)
     args = ap.parse_args()
-    admin, cluster = admin_url()
+    with scratch_server() as admin:
+        run(admin, args)
+    return 0
+
+
+def run(admin: str, args) -> None:
     # 5 sessions' worth of time: spread rows so chunks (1 day) are several
     step_ms = max(1, int(5 * 86_400_000 / max(1, args.rows // args.symbols)))
     results = {}
-    try:
-        src = psycopg2.connect(fresh_db(admin, "bench_part_src"))
-        src.autocommit = True
-        with src.cursor() as cur:
-            cur.execute("create table symbols (symbol varchar(20) primary key)")
-            cur.execute(SEED_ROWS, {"rows": args.rows, "symbols": args.symbols, "step_ms": step_ms})
-            cur.execute("select current_setting('data_directory')")
-            datadir = cur.fetchone()[0]
-            path = f"{datadir}/bench_ticks.bin"
-            cur.execute("copy bench_ticks to %s (format binary)", (path,))
-            # the same rows as a day's flat file delivers them (and the kit's ingest writes them):
-            # ordered by symbol then time within each day
-            sorted_path = f"{datadir}/bench_ticks_sorted.bin"
-            cur.execute("copy (select * from bench_ticks order by \"timestamp\"::date, symbol, \"timestamp\") "
-                        "to %s (format binary)", (sorted_path,))
-        layouts = [(1, path, "1 partition, time-ordered rows"),
-                   (1, sorted_path, "1 partition, rows ordered by symbol per day"),
-                   (args.partitions, path, f"{args.partitions} partitions, time-ordered rows")]
-        for parts, src_path, label in layouts:
-            url = fresh_db(admin, f"bench_part_{parts}_{len(results)}")
-            init_schema(url, extension="require", space_partitions=parts)
-            conn = psycopg2.connect(url)
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute("insert into symbols(symbol) select 'S' || lpad(i::text, 3, '0') "
-                            "from generate_series(0, %s - 1) i", (args.symbols,))
-                t0 = time.perf_counter()
-                cur.execute('copy ticks (symbol, "timestamp", price, volume, exchange, trade_id, sequence_number, '
-                            'conditions, correction, tape, participant_timestamp) from %s (format binary)', (src_path,))
-                ingest_s = time.perf_counter() - t0
-                cur.execute("analyze ticks")
-                cur.execute("select count(*) from ticks")
-                assert cur.fetchone()[0] == args.rows
-                timings = {}
-                for qlabel, q, span in QUERIES:
-                    times = []
-                    for i in range(args.queries):
-                        sym = f"S{(i * 37) % args.symbols:03d}"
-                        t0 = time.perf_counter()
-                        cur.execute(q, {"symbol": sym, "start": span[0], "end": span[1]})
-                        cur.fetchall()
-                        times.append(time.perf_counter() - t0)
-                    timings[qlabel] = statistics.median(times) * 1000
-                cur.execute("select count(*) from show_chunks('ticks')")
-                chunks = cur.fetchone()[0]
-            conn.close()
-            results[label] = {"parts": parts, "ingest_rows_s": args.rows / ingest_s, "query_ms": timings, "chunks": chunks}
-        src.close()
-    finally:
-        if cluster is not None:
-            cluster.destroy()
+    src = psycopg2.connect(fresh_db(admin, "bench_part_src"))
+    src.autocommit = True
+    with src.cursor() as cur:
+        cur.execute("create table symbols (symbol varchar(20) primary key)")
+        cur.execute(SEED_ROWS, {"rows": args.rows, "symbols": args.symbols, "step_ms": step_ms})
+        cur.execute("select current_setting('data_directory')")
+        datadir = cur.fetchone()[0]
+        path = f"{datadir}/bench_ticks.bin"
+        cur.execute("copy bench_ticks to %s (format binary)", (path,))
+        # the same rows as a day's flat file delivers them (and the kit's ingest writes them):
+        # ordered by symbol then time within each day
+        sorted_path = f"{datadir}/bench_ticks_sorted.bin"
+        cur.execute("copy (select * from bench_ticks order by \"timestamp\"::date, symbol, \"timestamp\") "
+                    "to %s (format binary)", (sorted_path,))
+    layouts = [(1, path, "1 partition, time-ordered rows"),
+               (1, sorted_path, "1 partition, rows ordered by symbol per day"),
+               (args.partitions, path, f"{args.partitions} partitions, time-ordered rows")]
+    for parts, src_path, label in layouts:
+        url = fresh_db(admin, f"bench_part_{parts}_{len(results)}")
+        init_schema(url, extension="require", space_partitions=parts)
+        conn = psycopg2.connect(url)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("insert into symbols(symbol) select 'S' || lpad(i::text, 3, '0') "
+                        "from generate_series(0, %s - 1) i", (args.symbols,))
+            t0 = time.perf_counter()
+            cur.execute('copy ticks (symbol, "timestamp", price, volume, exchange, trade_id, sequence_number, '
+                        'conditions, correction, tape, participant_timestamp) from %s (format binary)', (src_path,))
+            ingest_s = time.perf_counter() - t0
+            cur.execute("analyze ticks")
+            cur.execute("select count(*) from ticks")
+            assert cur.fetchone()[0] == args.rows
+            timings = {}
+            for qlabel, q, span in QUERIES:
+                times = []
+                for i in range(args.queries):
+                    sym = f"S{(i * 37) % args.symbols:03d}"
+                    t0 = time.perf_counter()
+                    cur.execute(q, {"symbol": sym, "start": span[0], "end": span[1]})
+                    cur.fetchall()
+                    times.append(time.perf_counter() - t0)
+                timings[qlabel] = statistics.median(times) * 1000
+            cur.execute("select count(*) from show_chunks('ticks')")
+            chunks = cur.fetchone()[0]
+        conn.close()
+        results[label] = {"parts": parts, "ingest_rows_s": args.rows / ingest_s, "query_ms": timings, "chunks": chunks}
+    src.close()
     print(f"rows={args.rows:,} symbols={args.symbols}")
     labels = list(results)
     base = results[labels[0]]
@@ -155,7 +127,6 @@ def main() -> int:
               f"({r['ingest_rows_s'] / base['ingest_rows_s']:.2f}x of the first layout)")
         for q, ms in r["query_ms"].items():
             print(f"      {q:<38} median {ms:8.2f} ms ({ms / base['query_ms'][q]:.2f}x the time of the first layout)")
-    return 0
 
 
 if __name__ == "__main__":

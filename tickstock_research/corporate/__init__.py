@@ -1,6 +1,6 @@
 """Corporate actions: splits and dividends stored raw, bars adjusted on read."""
 from .adjust import ADJUSTMENTS, Adjustment, adjust_frame, check_adjustment
-from .store import CorporateLoadReport, load_dividends, load_splits, read_actions
+from .store import load_dividends, load_splits, read_actions
 
-__all__ = ["ADJUSTMENTS", "Adjustment", "CorporateLoadReport", "adjust_frame", "check_adjustment",
+__all__ = ["ADJUSTMENTS", "Adjustment", "adjust_frame", "check_adjustment",
            "load_dividends", "load_splits", "read_actions"]

@@ -7,7 +7,7 @@ the same column names (``symbol`` is accepted for ``ticker``). Re-loading adds n
 row (a corrected amount) is updated. Invalid rows go to ``quarantine`` with their reason.
 
 >>> load_splits("splits.json", engine)   # doctest: +SKIP
-CorporateLoadReport(target='splits', rows_read=3, inserted=3, already_present=0, rejected={})
+LoadReport(target='splits', sources=['splits.json'], rows_read=3, inserted=3, ...)
 """
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal, Sequence, Union
 
@@ -24,7 +23,8 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from ..db.engine import get_engine
-from ..errors import UnknownSymbolError, ValidationError
+from ..errors import ValidationError
+from ..ingest.report import LoadReport
 from ..sqlfiles import query
 from ..types import EngineOrURL, UnknownSymbolPolicy
 
@@ -40,27 +40,6 @@ _SPEC = {
                   "optional": ["currency", "dividend_type", "pay_date", "declaration_date", "record_date",
                                "frequency"]},
 }
-
-
-@dataclass
-class CorporateLoadReport:
-    """What a splits/dividends load did."""
-
-    target: str
-    sources: list[str] = field(default_factory=list)
-    rows_read: int = 0
-    inserted: int = 0
-    already_present: int = 0
-    rejected: dict[str, int] = field(default_factory=dict)
-    duration_s: float = 0.0
-
-    def __str__(self) -> str:
-        rej = ", ".join(f"{k}: {v}" for k, v in self.rejected.items()) or "none"
-        return (f"{self.target}: read {self.rows_read}, inserted {self.inserted}, already present or updated "
-                f"{self.already_present}, rejected {sum(self.rejected.values())} ({rej}) in {self.duration_s:.2f}s")
-
-    def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
 def _read_one(src, kind: Kind) -> tuple[pd.DataFrame, str, str]:
@@ -145,12 +124,12 @@ def _normalise(frame: pd.DataFrame, kind: Kind, name: str) -> tuple[pd.DataFrame
     return good, bad
 
 
-def _load(kind: Kind, source: Source, engine_or_url: EngineOrURL, unknown_symbols: UnknownSymbolPolicy) -> CorporateLoadReport:
+def _load(kind: Kind, source: Source, engine_or_url: EngineOrURL, unknown_symbols: UnknownSymbolPolicy) -> LoadReport:
     if unknown_symbols not in ("register", "reject"):
         raise ValidationError(f"unknown_symbols must be 'register' or 'reject'; got {unknown_symbols!r}")
     started = time.perf_counter()
     sources = [source] if isinstance(source, (pd.DataFrame, str, Path)) else list(source)
-    report = CorporateLoadReport(target=kind)
+    report = LoadReport(target=kind)
     engine = get_engine(engine_or_url)
     for src in sources:
         frame, name, digest = _read_one(src, kind)
@@ -177,9 +156,8 @@ def _load(kind: Kind, source: Source, engine_or_url: EngineOrURL, unknown_symbol
         report.inserted += inserted
         report.already_present += len(good) - inserted
         for r, n in bad["_reason"].value_counts().items():
-            report.rejected[str(r)] = report.rejected.get(str(r), 0) + int(n)
-    report.duration_s = time.perf_counter() - started
-    return report
+            report.reject(str(r), int(n))
+    return report.finish(time.perf_counter() - started)
 
 
 def _records(good: pd.DataFrame, kind: Kind) -> list[dict]:
@@ -206,7 +184,7 @@ def _quarantine(conn: Connection, kind: str, name: str, digest: str, bad: pd.Dat
 
 
 def load_splits(source: Source, engine_or_url: EngineOrURL = None, *,
-                unknown_symbols: UnknownSymbolPolicy = "register") -> CorporateLoadReport:
+                unknown_symbols: UnknownSymbolPolicy = "register") -> LoadReport:
     """Load splits from a DataFrame, CSV or Massive ``/v3/reference/splits`` JSON pages.
 
     >>> load_splits(pd.DataFrame({"ticker": ["AAPL"], "execution_date": ["2020-08-31"],
@@ -216,7 +194,7 @@ def load_splits(source: Source, engine_or_url: EngineOrURL = None, *,
 
 
 def load_dividends(source: Source, engine_or_url: EngineOrURL = None, *,
-                   unknown_symbols: UnknownSymbolPolicy = "register") -> CorporateLoadReport:
+                   unknown_symbols: UnknownSymbolPolicy = "register") -> LoadReport:
     """Load cash dividends from a DataFrame, CSV or Massive ``/v3/reference/dividends`` JSON pages."""
     return _load("dividends", source, engine_or_url, unknown_symbols)
 
