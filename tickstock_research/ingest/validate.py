@@ -183,6 +183,7 @@ def timestamps_ns(arr: pa.Array, chk: Checker, now_ns: int, *, required: bool = 
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
     null_unparsable = None
+    numeric = np.full(len(arr), not (pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type)))
     if pa.types.is_timestamp(arr.type):
         vals = arr.cast(pa.timestamp("ns", arr.type.tz)).cast(pa.int64())
     elif pa.types.is_date(arr.type):
@@ -214,6 +215,7 @@ def timestamps_ns(arr: pa.Array, chk: Checker, now_ns: int, *, required: bool = 
                 bad[np.flatnonzero(rest.to_numpy())[~ok]] = True
                 chk.flag(bad, "unparsable")
                 null_unparsable = bad
+            numeric = digits.to_numpy()   # ISO text is never in the wrong unit, only out of range
             vals = pa.array(out, mask=texts.isna().to_numpy())
     null = vals.is_null().to_numpy(zero_copy_only=False)
     ns = vals.fill_null(0).to_numpy().astype(np.int64, copy=False)
@@ -227,7 +229,7 @@ def timestamps_ns(arr: pa.Array, chk: Checker, now_ns: int, *, required: bool = 
     for scale in (10**9, 10**6, 10**3):   # seconds, milliseconds, microseconds
         scaled = ns.astype(np.float64) * scale
         wrong_unit |= (scaled >= MIN_NS) & (scaled <= now_ns + FUTURE_MARGIN_NS)
-    chk.flag(live & ~in_range & wrong_unit, "timestamp_wrong_unit")
+    chk.flag(live & ~in_range & wrong_unit & numeric, "timestamp_wrong_unit")
     chk.flag(live & ~in_range, "timestamp_out_of_range")
     return ns, null
 
@@ -290,7 +292,10 @@ class Checked:
     meta: dict = field(default_factory=dict)
 
     def keep(self, mask: np.ndarray) -> "Checked":
-        idx = np.flatnonzero(mask)
+        return self.take(np.flatnonzero(mask))
+
+    def take(self, idx: np.ndarray) -> "Checked":
+        """The rows at positions ``idx``, in that order."""
         take = pa.array(idx)
         out = Checked(len(idx))
         for k, v in self.cols.items():
