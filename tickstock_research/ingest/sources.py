@@ -218,7 +218,10 @@ def read_json_records(path: Path) -> pd.DataFrame:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError:
-        doc = [json.loads(line) for line in text.splitlines() if line.strip()]
+        try:
+            doc = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"{path.name}: not valid JSON (nor JSON lines): {exc}") from None
     if isinstance(doc, dict):
         if "results" in doc:
             doc = doc["results"]

@@ -267,13 +267,13 @@ class _Writer:
                         out.get(timeout=0.1)
                     except queue.Empty:
                         pass
-                conn.rollback()
-                if load_id is not None:
+                _rollback_quietly(conn)
+                if load_id is not None and not conn.closed:
                     try:
                         cur.execute(raw(Q, "load_finish"), {"status": "failed", "id": load_id})
                         conn.commit()
                     except psycopg2.Error:
-                        conn.rollback()
+                        _rollback_quietly(conn)
                 raise
             finally:
                 bar.close()
@@ -282,7 +282,10 @@ class _Writer:
             raise LoadError(f"load into {table} failed; the failed batch was rolled back: "
                             f"{str(exc).strip().splitlines()[0]}") from exc
         finally:
-            conn.close()
+            if conn.closed:          # the server went away: drop the connection, do not pool it
+                conn.invalidate()
+            else:
+                conn.close()
         return report.finish(time.perf_counter() - started)
 
     def _write(self, conn, item: Prepared, known: set[str], direct: bool, load_id) -> tuple[int, bool]:
@@ -328,9 +331,18 @@ class _Writer:
                     raise
                 time.sleep(0.05 * (attempt + 1))
             except BaseException:
-                conn.rollback()
+                _rollback_quietly(conn)
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _rollback_quietly(conn) -> None:
+    """Roll back, ignoring a connection the server already closed (the original error is what
+    the caller reports, not 'connection already closed')."""
+    try:
+        conn.rollback()
+    except psycopg2.Error:
+        pass
 
 
 #: The first schema version with the ingest objects (sql/migrations/0010_ingest.sql).

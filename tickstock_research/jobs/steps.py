@@ -26,6 +26,7 @@ from typing import Any, Callable, Literal, Sequence
 import pandas as pd
 
 from ..db.url import redact
+from ..errors import TickstockError
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,11 @@ def _run(name: str, body: Callable[[], StepResult]) -> StepResult:
     try:
         result = body()
     except Exception as exc:  # noqa: BLE001 - a step's failure is reported, the job decides
-        log.exception("step %s failed", name)
+        if isinstance(exc, TickstockError):   # an expected failure (bad input, server gone): one line
+            log.error("step %s failed: %s", name, redact(exc))
+            log.debug("step %s failed", name, exc_info=True)
+        else:
+            log.exception("step %s failed", name)
         result = StepResult(name, "failed", redact(f"{type(exc).__name__}: {exc}"))
     result.seconds = time.perf_counter() - t0
     log.info("%s", result)
