@@ -24,8 +24,10 @@ have_tsdb() {
   ls "${libdir}"/timescaledb*.so >/dev/null 2>&1 && [ -f "${sharedir}/extension/timescaledb.control" ]
 }
 
-if have_pg && have_tsdb; then
-  log "PostgreSQL ${PG_MAJOR} and TimescaleDB are installed; nothing to do."
+have_browser() { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }
+
+if have_pg && have_tsdb && { have_browser || [ "${TICKSTOCK_SKIP_BROWSER:-0}" = "1" ]; }; then
+  log "PostgreSQL ${PG_MAJOR}, TimescaleDB and Chromium are installed; nothing to do."
   exit 0
 fi
 
@@ -33,6 +35,7 @@ can_apt=0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then can_apt=1; fi
 
 if [ "${can_apt}" != "1" ]; then
+  have_browser || log "optional: Chromium (Debian: apt-get install chromium) lets the tests check the HTML report in a real browser."
   have_pg || log "MISSING: PostgreSQL ${PG_MAJOR} server. Install it with: sudo apt-get install postgresql-${PG_MAJOR}"
   have_tsdb || log "MISSING: TimescaleDB for PostgreSQL ${PG_MAJOR}. Install timescaledb-2-postgresql-${PG_MAJOR} (Timescale's repository) or build Debian's 'timescaledb' source package; the kit continues on plain PostgreSQL."
   exit 0
@@ -51,6 +54,14 @@ if ! have_pg; then
   log "installing postgresql-${PG_MAJOR}"
   apt_update_once
   apt-get install -y -qq "postgresql-${PG_MAJOR}" >/dev/null
+fi
+
+# Optional: headless Chromium for the real-browser check of the HTML report (best effort).
+if ! have_browser && [ "${TICKSTOCK_SKIP_BROWSER:-0}" != "1" ]; then
+  log "installing chromium (headless browser for the report check; TICKSTOCK_SKIP_BROWSER=1 skips)"
+  apt_update_once
+  apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null \
+    || log "chromium could not be installed; the browser test will be skipped"
 fi
 
 if have_tsdb; then exit 0; fi

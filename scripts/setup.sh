@@ -16,9 +16,13 @@ fi
 stamp=".venv/.tickstock-installed"
 want="$(cat pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "${stamp}" ] || [ "$(cat "${stamp}")" != "${want}" ] || [ ! -x .venv/bin/tickstock ]; then
-  echo "[setup] installing the package and its dependencies into .venv" >&2
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" >&2 || true
-  .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
+  echo "[setup] installing the package and its dependencies into .venv (log: .venv/setup.log)" >&2
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".[dev]"; } \
+       > .venv/setup.log 2>&1; then
+    grep -v "^WARNING: Location" .venv/setup.log | tail -n 30 >&2
+    echo "[setup] installation failed; see .venv/setup.log" >&2
+    exit 1
+  fi
   .venv/bin/python -c "import tickstock_research" || { echo "[setup] installation failed" >&2; exit 1; }
   echo "${want}" > "${stamp}"
 fi
