@@ -190,3 +190,43 @@ def test_cli_ingests_splits_and_dividends(new_database, cli_env):
     assert divs.returncode == 0 and '"inserted": 3' in divs.stdout
     bad = run("ingest", "dividends", str(DATA / "splits.json"))
     assert bad.returncode == 2 and "missing column(s)" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_corporate_actions_notebook_shows_raw_and_adjusted(seeded, tmp_path):
+    """The notebook really runs (papermill) and its figure holds the raw and adjusted closes."""
+    import json
+
+    import nbformat
+
+    from tickstock_research.jobs.execute import execute_notebook, notebook_path
+
+    url, _, _ = seeded
+    out = execute_notebook(notebook_path("corporate_actions"), tmp_path / "ca.ipynb",
+                           {"symbol": "FOUR", "start": "2024-06-01", "end": "2024-06-14"}, database_url=url)
+    nb = nbformat.read(out, as_version=4)
+    figures = [o["data"]["application/vnd.plotly.v1+json"] for c in nb.cells for o in c.get("outputs", [])
+               if "application/vnd.plotly.v1+json" in o.get("data", {})]
+    assert len(figures) == 1
+    traces = {t["name"]: t for t in figures[0]["data"]}
+    assert set(traces) == {"raw (as traded)", "split-adjusted", "splits + dividends"}
+    closes = lambda name: [float(v) for v in _plotly_values(traces[name]["y"])]
+    assert closes("raw (as traded)") == [100.0, 100.0, 25.0, 25.0, 24.75]
+    assert closes("split-adjusted") == [25.0, 25.0, 25.0, 25.0, 24.75]
+    np.testing.assert_allclose(closes("splits + dividends"), [24.75, 24.75, 24.75, 24.75, 24.75])
+    assert "split 4-for-1" in json.dumps(figures[0]["layout"])
+    assert make_url_password(url) not in out.read_text()
+
+
+def _plotly_values(y):
+    """Plotly JSON stores arrays either as lists or as typed binary blobs ({"dtype", "bdata"})."""
+    if isinstance(y, dict) and "bdata" in y:
+        import base64
+
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
+    return list(y)
+
+
+def make_url_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).password

@@ -124,8 +124,39 @@ def data_quality() -> nbformat.NotebookNode:
                 _md("## Quarantine"), _code("r.quarantine_table(ctx)")])
 
 
+def pattern_gallery() -> nbformat.NotebookNode:
+    return _nb("Pattern gallery",
+               "The structural patterns on realistic synthetic daily series: where the swing points are "
+               "confirmed and where each formation fires (no database needed).",
+               [_params('seed: int = 3  # seed of the synthetic series',
+                        'noise: float = 0.25  # daily noise of the series (price units)'),
+                _code(_SETUP + "\nfrom tickstock_research.patterns import get_pattern\n"
+                      "from tickstock_research.patterns.synthetic import formation_series\n"
+                      "from tickstock_research.plots import candlestick"),
+                _md("## Head and shoulders (bearish: close breaks the neckline)"),
+                _code('hs = formation_series("head_and_shoulders", seed=seed, noise=noise)\n'
+                      'hs_events = get_pattern("HeadAndShoulders").detect(hs)\nhs_events'),
+                _code('candlestick(hs, hs_events, title="HeadAndShoulders on a synthetic daily series")'),
+                _md("## Double bottom (bullish: close clears the high between the bottoms)"),
+                _code('db = formation_series("double_bottom", seed=seed, noise=noise)\n'
+                      'db_events = get_pattern("DoubleBottom").detect(db)\ndb_events'),
+                _code('candlestick(db, db_events, title="DoubleBottom on a synthetic daily series")')])
+
+
+def corporate_actions() -> nbformat.NotebookNode:
+    return _nb("Corporate actions",
+               "Raw (as traded) against split- and dividend-adjusted daily closes of one symbol: a 4-for-1 "
+               "split looks like a 75% crash in raw bars, which is why scans and audits read adjusted bars.",
+               [_params('symbol: str = "AAPL"  # the symbol to show',
+                        'start: str = ""  # first date YYYY-MM-DD (empty: from the first bar)',
+                        'end: str = ""  # last date (empty: to the last bar); actions after it are not applied'),
+                _code(_SETUP + "\nfrom tickstock_research.plots import adjusted_closes"),
+                _code("adjusted_closes(None, symbol, start or None, end or None)")])
+
+
 NOTEBOOKS = {"nightly_report": nightly_report, "load_ticks": load_ticks, "build_bars": build_bars,
-             "audit_events": audit_events, "data_quality": data_quality}
+             "audit_events": audit_events, "data_quality": data_quality, "pattern_gallery": pattern_gallery,
+             "corporate_actions": corporate_actions}
 
 
 def render(name: str) -> str:
