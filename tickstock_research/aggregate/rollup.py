@@ -25,6 +25,8 @@ rollups from running at once (the second gets :class:`~tickstock_research.errors
 """
 from __future__ import annotations
 
+import time
+
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -244,7 +246,7 @@ def _minute_windows_for_days(days: pd.DataFrame) -> pd.DataFrame:
 def run_rollup(engine_or_url: EngineOrURL = None, *, start: TimestampLike | None = None,
                end: TimestampLike | None = None, symbols: str | Iterable[str] | None = None,
                session: SessionFilter = "regular", check_gaps: bool = True,
-               work_mem: str | None = WORK_MEM) -> RollupReport:
+               work_mem: str | None = WORK_MEM, wait: float = 0.0) -> RollupReport:
     """Run the rollup: incremental with no ``start``/``end``, else rebuild those session dates.
 
     ``symbols`` restricts the work (an incremental run restricted to symbols leaves the
@@ -262,8 +264,13 @@ def run_rollup(engine_or_url: EngineOrURL = None, *, start: TimestampLike | None
     mode = "incremental" if start is None and end is None else "range"
     lock = engine.connect()
     try:
-        got = lock.execute(query(FAMILY, "try_lock"), {"key": ROLLUP_LOCK}).scalar()
-        lock.commit()
+        deadline = time.monotonic() + max(0.0, float(wait))
+        while True:  # ``wait``: seconds to wait for a running rollup to finish (0: fail at once)
+            got = lock.execute(query(FAMILY, "try_lock"), {"key": ROLLUP_LOCK}).scalar()
+            lock.commit()
+            if got or time.monotonic() >= deadline:
+                break
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
         if not got:
             raise JobLockedError("another aggregate run holds the rollup lock; try again when it has finished")
         try:

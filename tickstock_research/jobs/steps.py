@@ -234,13 +234,20 @@ def _load_numbers(report: Any) -> dict:
 
 # ---------------------------------------------------------------------------------------------- aggregate
 
+#: How long the nightly job waits for a rollup started by another job (seconds).
+ROLLUP_WAIT_S = 1800.0
+
+
 def aggregate(engine, start=None, end=None, symbols: Sequence[str] | None = None) -> StepResult:
     """Incremental rollup (ticks -> 1-minute -> daily bars) and its gap findings."""
     def body() -> StepResult:
         agg = optional("aggregate")
         if agg is None or not hasattr(agg, "run_rollup"):
             return _unavailable("aggregate", "aggregate")
-        report = call(agg.run_rollup, engine, start=start, end=end, symbols=list(symbols) if symbols else None)
+        # another night's job may be aggregating: wait for it (the rollup is incremental, so the
+        # second run then has little left to do) rather than fail the step
+        report = call(agg.run_rollup, engine, start=start, end=end, symbols=list(symbols) if symbols else None,
+                      wait=ROLLUP_WAIT_S)
         data = jsonable(report)
         gaps = getattr(report, "gaps", None)
         n_gaps = len(gaps) if gaps is not None else 0
