@@ -14,7 +14,6 @@ import pyarrow.parquet as pq
 import psycopg2
 from psycopg2 import sql
 
-from tickstock_research.db.localcluster import find_pg_bin
 from tickstock_research.sessions import sessions
 
 #: Columns compared between a recovered database and a clean run (load times excluded).
@@ -92,8 +91,7 @@ def wait_for(predicate, proc: subprocess.Popen, timeout: float = 45, every: floa
 
 def stop_immediately(cluster) -> None:
     """``pg_ctl stop -m immediate``: the server dies without a checkpoint, like a crash."""
-    pg_bin = find_pg_bin(cluster.environ)
-    cluster._run([str(pg_bin / "pg_ctl"), "-D", str(cluster.data_dir), "-m", "immediate", "-w", "stop"])
+    cluster.stop(mode="immediate")
 
 
 def check_failed_cleanly(proc: subprocess.Popen, password: str, timeout: float = 60) -> str:

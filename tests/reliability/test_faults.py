@@ -170,7 +170,7 @@ def test_server_stopped_mid_nightly(cluster, market, env, tmp_path):
     stop_immediately(cluster)
     check_failed_cleanly(proc, cluster.password())
     cluster.start()
-    assert scalar(url, "select count(*) from ticks") < digest(clean_url, "ticks")[0]
+    assert scalar(url, "select count(*) from ticks") <= digest(clean_url, "ticks")[0]  # stopped in ingest or later
     run_ok(args, url, env)
     for table in ("ticks", "ohlcv_1min", "ohlcv_daily", "events", "symbols"):
         assert digest(url, table) == digest(clean_url, table), table

@@ -167,3 +167,7 @@ def test_grants_are_applied_on_both_tiers(tier_url):
             "and has_table_privilege('tickstock_writer', t, 'INSERT') "
             "from unnest(array['ticks','ohlcv_1min','ohlcv_daily','events','symbols']) t")).all())
     assert rows == {t: True for t in ("ticks", "ohlcv_1min", "ohlcv_daily", "events", "symbols")}
+    with get_engine(tier_url).connect() as conn:
+        temp = conn.execute(sa.text("select has_database_privilege('tickstock_analyst', current_database(), 'TEMP'), "
+                                    "has_database_privilege('tickstock_writer', current_database(), 'TEMP')")).one()
+    assert tuple(temp) == (False, True)

@@ -350,13 +350,17 @@ class LocalCluster:
         if not self.is_running():
             self.start()
 
-    def stop(self) -> bool:
-        """Stop the server (fast shutdown). Returns False if it was not running."""
+    def stop(self, mode: str = "fast") -> bool:
+        """Stop the server. ``mode``: ``"fast"`` (roll back open transactions, clean shutdown),
+        ``"smart"`` (wait for clients) or ``"immediate"`` (abort, as after a crash; recovery runs
+        at the next start). Returns False if it was not running."""
+        if mode not in ("smart", "fast", "immediate"):
+            raise LocalClusterError(f"unknown stop mode {mode!r}; expected smart, fast or immediate")
         with self._locked():
             if not self.is_running():
                 return False
             pg_bin = Path(self._state().get("pg_bin") or find_pg_bin(self.environ))
-            self._run([str(pg_bin / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"])
+            self._run([str(pg_bin / "pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "-t", "60", "stop"])
             return True
 
     def status(self) -> ClusterStatus:
