@@ -5,24 +5,29 @@
 -- :lo/:hi bound all windows (lets TimescaleDB exclude chunks at plan time).
 
 -- name: minute_bars
--- One chunk of 1-minute bars from ticks, upserted. Open/close are the first/last trade by
--- (timestamp, sequence_number -- missing last --, trade_id in code-point order), found without
--- sorting the chunk: one hash aggregation takes min/max of ARRAY[epoch, sequence key, price]
--- (array order is lexicographic; exact numerics) and also with the price negated. When both
--- agree, every trade tied on (time, sequence) at that end has the same price, so the answer
--- cannot depend on trade_id; the rare buckets where they differ are recomputed with ordered
--- aggregates over their own trades (:amb). 2-3x faster than ordered aggregates or a window
--- sort over the chunk (benchmarks/aggregate.py). Trades with a non-zero correction indicator
--- are skipped. Every bar of the chunk is (re)written with built_at = now(), so
--- :minute_bars_stale, run next in the same transaction, can remove tick-built bars the chunk no
--- longer produces with a plain range scan. Vendor bars (source 'vendor') are only replaced
--- where trades exist.
-WITH agg AS (
+-- One chunk of 1-minute bars from ticks, upserted. Two hash passes over the chunk's trades and
+-- no sort of the chunk:
+--   agg:   one hash aggregation per (symbol, minute): high/low/volume/sum(price*size)/count on
+--          the exact numerics, plus the minute's first and last trade *time* (min/max of a
+--          timestamptz are cheap by-value comparisons);
+--   ends:  the trades at those (symbol, instant) edges, found by a hash join against the
+--          chunk's trades, with min/max price per edge. Almost every edge holds one trade (or
+--          trades of one price), so its price is the open/close whatever the order among them;
+--   tied:  the rare edges whose trades disagree on price are ordered exactly (sequence_number,
+--          missing last, then trade_id in code-point order) over the PK index.
+-- So the whole order (timestamp, sequence_number NULLS LAST, trade_id) decides open and close,
+-- ties included, with plain SQL on every tier (same rows on plain PostgreSQL and TimescaleDB).
+-- About 3x faster than min/max of ARRAY[epoch, sequence, price] keys per trade (numeric
+-- arrays; the planner also sorted for them), which beat ordered aggregates or a window sort
+-- over the chunk by 2-3x (benchmarks/aggregate.py). Aggregating on price::float8 was slower
+-- still (numeric -> float8 goes through text), so prices stay numeric and exact.
+-- Run after :minute_plan (hash joins, no JIT). Trades with a non-zero correction indicator are
+-- skipped. Every bar of the chunk is (re)written with built_at = now(), so :minute_bars_stale,
+-- run next in the same transaction, can remove tick-built bars the chunk no longer produces
+-- with a plain range scan. Vendor bars (source 'vendor') are only replaced where trades exist.
+WITH agg AS MATERIALIZED (
     SELECT t.symbol, date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
-           min(ARRAY[extract(epoch FROM t."timestamp"), coalesce(t.sequence_number, 9223372036854775807), t.price]) AS o1,
-           min(ARRAY[extract(epoch FROM t."timestamp"), coalesce(t.sequence_number, 9223372036854775807), -t.price]) AS o2,
-           max(ARRAY[extract(epoch FROM t."timestamp"), coalesce(t.sequence_number, 9223372036854775807), t.price]) AS c1,
-           max(ARRAY[extract(epoch FROM t."timestamp"), coalesce(t.sequence_number, 9223372036854775807), -t.price]) AS c2,
+           min(t."timestamp") AS t_open, max(t."timestamp") AS t_close,
            max(t.price) AS high, min(t.price) AS low, sum(t.volume) AS volume, sum(t.price * t.volume) AS pv,
            count(*) AS trade_count
     FROM ticks t
@@ -31,33 +36,42 @@ WITH agg AS (
       AND t.correction = 0
     GROUP BY 1, 2
 ),
-amb AS (
-    SELECT a.symbol, a.bucket,
-           (SELECT (array_agg(t.price ORDER BY t."timestamp", t.sequence_number, t.trade_id COLLATE "C"))[1]
-            FROM ticks t
-            WHERE t.symbol = a.symbol AND t."timestamp" >= a.bucket AND t."timestamp" < a.bucket + INTERVAL '1 minute'
-              AND t.correction = 0) AS open,
-           (SELECT (array_agg(t.price ORDER BY t."timestamp" DESC, t.sequence_number DESC, t.trade_id COLLATE "C" DESC))[1]
-            FROM ticks t
-            WHERE t.symbol = a.symbol AND t."timestamp" >= a.bucket AND t."timestamp" < a.bucket + INTERVAL '1 minute'
-              AND t.correction = 0) AS close
-    FROM agg a
-    WHERE a.o1[3] <> -a.o2[3] OR a.c1[3] <> -a.c2[3]
+edge AS (
+    -- DISTINCT over the CTE (not UNION): the planner then takes this for the small side and
+    -- hashes it, instead of hashing the chunk's trades
+    SELECT DISTINCT symbol, ts
+    FROM (SELECT symbol, t_open AS ts FROM agg UNION ALL SELECT symbol, t_close FROM agg) AS s
 ),
-framed AS (
-    SELECT a.symbol, a.bucket,
-           CASE WHEN a.o1[3] = -a.o2[3] THEN a.o1[3] ELSE x.open END AS open,
-           a.high, a.low,
-           CASE WHEN a.c1[3] = -a.c2[3] THEN a.c1[3] ELSE x.close END AS close,
-           a.volume, a.pv, a.trade_count
-    FROM agg a
-    LEFT JOIN amb x ON x.symbol = a.symbol AND x.bucket = a.bucket
+ends AS (
+    SELECT t.symbol, t."timestamp", min(t.price) AS lo_price, max(t.price) AS hi_price
+    FROM ticks t
+    JOIN edge e ON e.symbol = t.symbol AND e.ts = t."timestamp"
+    WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
+      AND (CAST(:symbols AS text[]) IS NULL OR t.symbol = ANY(CAST(:symbols AS text[])))
+      AND t.correction = 0
+    GROUP BY 1, 2
+),
+tied AS (
+    SELECT e.symbol, e."timestamp",
+           (SELECT t.price FROM ticks t
+            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp" AND t.correction = 0
+            ORDER BY t.sequence_number NULLS LAST, t.trade_id COLLATE "C" LIMIT 1) AS first_price,
+           (SELECT t.price FROM ticks t
+            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp" AND t.correction = 0
+            ORDER BY t.sequence_number DESC NULLS FIRST, t.trade_id COLLATE "C" DESC LIMIT 1) AS last_price
+    FROM ends e
+    WHERE e.lo_price <> e.hi_price
 ),
 up AS (
     INSERT INTO ohlcv_1min AS m (symbol, "timestamp", open, high, low, close, volume, vwap, trade_count, source, built_at)
-    SELECT symbol, bucket, open, high, low, close, CAST(volume AS bigint),
-           CASE WHEN volume > 0 THEN pv / volume END, CAST(trade_count AS integer), 'ticks', now()
-    FROM framed
+    SELECT a.symbol, a.bucket, coalesce(ot.first_price, o.lo_price), a.high, a.low, coalesce(ct.last_price, c.lo_price),
+           CAST(a.volume AS bigint), CASE WHEN a.volume > 0 THEN a.pv / a.volume END, CAST(a.trade_count AS integer),
+           'ticks', now()
+    FROM agg a
+    JOIN ends o ON o.symbol = a.symbol AND o."timestamp" = a.t_open
+    JOIN ends c ON c.symbol = a.symbol AND c."timestamp" = a.t_close
+    LEFT JOIN tied ot ON ot.symbol = a.symbol AND ot."timestamp" = a.t_open
+    LEFT JOIN tied ct ON ct.symbol = a.symbol AND ct."timestamp" = a.t_close
     ON CONFLICT (symbol, "timestamp") DO UPDATE
         SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
             volume = EXCLUDED.volume, vwap = EXCLUDED.vwap, trade_count = EXCLUDED.trade_count,
@@ -65,6 +79,84 @@ up AS (
     RETURNING trade_count
 )
 SELECT count(*) AS bars, coalesce(sum(trade_count), 0) AS trades FROM up;
+
+-- name: minute_bars_exist
+-- Whether the chunk already holds any bar (else :minute_bars_new, the first-build fast path).
+SELECT EXISTS (
+    SELECT 1 FROM ohlcv_1min m
+    WHERE m."timestamp" >= CAST(:lo AS timestamptz) AND m."timestamp" < CAST(:hi AS timestamptz)
+      AND (CAST(:symbols AS text[]) IS NULL OR m.symbol = ANY(CAST(:symbols AS text[])))
+) AS present;
+
+-- name: minute_bars_new
+-- :minute_bars for a chunk that holds no bar yet: a plain INSERT, without the ON CONFLICT
+-- arbitration per row (about a third of the write). Run in a savepoint; if another writer
+-- inserted bars of the chunk meanwhile (unique violation), :minute_bars is run instead.
+WITH agg AS MATERIALIZED (
+    SELECT t.symbol, date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
+           min(t."timestamp") AS t_open, max(t."timestamp") AS t_close,
+           max(t.price) AS high, min(t.price) AS low, sum(t.volume) AS volume, sum(t.price * t.volume) AS pv,
+           count(*) AS trade_count
+    FROM ticks t
+    WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
+      AND (CAST(:symbols AS text[]) IS NULL OR t.symbol = ANY(CAST(:symbols AS text[])))
+      AND t.correction = 0
+    GROUP BY 1, 2
+),
+edge AS (
+    -- DISTINCT over the CTE (not UNION): the planner then takes this for the small side and
+    -- hashes it, instead of hashing the chunk's trades
+    SELECT DISTINCT symbol, ts
+    FROM (SELECT symbol, t_open AS ts FROM agg UNION ALL SELECT symbol, t_close FROM agg) AS s
+),
+ends AS (
+    SELECT t.symbol, t."timestamp", min(t.price) AS lo_price, max(t.price) AS hi_price
+    FROM ticks t
+    JOIN edge e ON e.symbol = t.symbol AND e.ts = t."timestamp"
+    WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
+      AND (CAST(:symbols AS text[]) IS NULL OR t.symbol = ANY(CAST(:symbols AS text[])))
+      AND t.correction = 0
+    GROUP BY 1, 2
+),
+tied AS (
+    SELECT e.symbol, e."timestamp",
+           (SELECT t.price FROM ticks t
+            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp" AND t.correction = 0
+            ORDER BY t.sequence_number NULLS LAST, t.trade_id COLLATE "C" LIMIT 1) AS first_price,
+           (SELECT t.price FROM ticks t
+            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp" AND t.correction = 0
+            ORDER BY t.sequence_number DESC NULLS FIRST, t.trade_id COLLATE "C" DESC LIMIT 1) AS last_price
+    FROM ends e
+    WHERE e.lo_price <> e.hi_price
+),
+up AS (
+    INSERT INTO ohlcv_1min AS m (symbol, "timestamp", open, high, low, close, volume, vwap, trade_count, source, built_at)
+    SELECT a.symbol, a.bucket, coalesce(ot.first_price, o.lo_price), a.high, a.low, coalesce(ct.last_price, c.lo_price),
+           CAST(a.volume AS bigint), CASE WHEN a.volume > 0 THEN a.pv / a.volume END, CAST(a.trade_count AS integer),
+           'ticks', now()
+    FROM agg a
+    JOIN ends o ON o.symbol = a.symbol AND o."timestamp" = a.t_open
+    JOIN ends c ON c.symbol = a.symbol AND c."timestamp" = a.t_close
+    LEFT JOIN tied ot ON ot.symbol = a.symbol AND ot."timestamp" = a.t_open
+    LEFT JOIN tied ct ON ct.symbol = a.symbol AND ct."timestamp" = a.t_close
+    RETURNING trade_count
+)
+SELECT count(*) AS bars, coalesce(sum(trade_count), 0) AS trades FROM up;
+
+-- name: minute_plan
+-- Planner settings for one :minute_bars statement (SET LOCAL). The edge lookup must be a hash
+-- join against the chunk's trades: misjudging the aggregate's row count, the planner otherwise
+-- picks one index probe per edge (about 3x slower for a day of ticks). JIT compilation costs
+-- about as much as it saves here, on every chunk. Returns the settings before, which
+-- :minute_plan_restore puts back after the statement.
+SELECT current_setting('enable_nestloop') AS nestloop, current_setting('enable_mergejoin') AS mergejoin,
+       current_setting('jit') AS jit,
+       set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true),
+       set_config('jit', 'off', true);
+
+-- name: minute_plan_restore
+SELECT set_config('enable_nestloop', :nestloop, true), set_config('enable_mergejoin', :mergejoin, true),
+       set_config('jit', :jit, true);
 
 -- name: minute_bars_stale
 -- Tick-built bars of the chunk not rewritten by :minute_bars in this transaction.
@@ -207,15 +299,21 @@ WITH win AS (
          AS w(symbol, day, lo, hi, dlo, dhi)
 ),
 regular AS (
+    -- one index range scan per window over both ranges (not one per measure: each probe of a
+    -- hypertable pays its chunk exclusion)
     SELECT win.symbol, win.day,
            CAST(extract(epoch FROM win.hi - win.lo) / 60 AS integer) AS expected_minutes,
-           (SELECT count(*) FROM ohlcv_1min m
-            WHERE m.symbol = win.symbol AND m."timestamp" >= win.lo AND m."timestamp" < win.hi) AS present_minutes,
-           (SELECT coalesce(sum(m.volume), 0) FROM ohlcv_1min m
-            WHERE m.symbol = win.symbol AND m."timestamp" >= win.dlo AND m."timestamp" < win.dhi) AS minute_volume,
-           (SELECT count(*) FROM ohlcv_1min m
-            WHERE m.symbol = win.symbol AND m."timestamp" >= win.dlo AND m."timestamp" < win.dhi) AS day_minutes
+           s.present_minutes, s.minute_volume, s.day_minutes
     FROM win
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE m."timestamp" >= win.lo AND m."timestamp" < win.hi) AS present_minutes,
+               coalesce(sum(m.volume) FILTER (WHERE m."timestamp" >= win.dlo AND m."timestamp" < win.dhi), 0)
+                   AS minute_volume,
+               count(*) FILTER (WHERE m."timestamp" >= win.dlo AND m."timestamp" < win.dhi) AS day_minutes
+        FROM ohlcv_1min m
+        WHERE m.symbol = win.symbol
+          AND m."timestamp" >= least(win.lo, win.dlo) AND m."timestamp" < greatest(win.hi, win.dhi)
+    ) AS s
 )
 SELECT r.symbol, r.day AS session,
        CASE WHEN r.present_minutes > 0 AND r.present_minutes < r.expected_minutes THEN 'missing_minutes'

@@ -22,6 +22,7 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from ..db.engine import get_engine
 from ..types import EngineOrURL, TimestampLike
@@ -31,6 +32,9 @@ from ._common import (DAY, FAMILY, MAX_WINDOWS, BuildReport, ChunkResult, Timer,
 
 log = logging.getLogger(__name__)
 
+#: SQLSTATE of a unique violation (another writer's bar in a chunk taken for a first build).
+UNIQUE_VIOLATION = "23505"
+
 #: work_mem for one build transaction (the window sort of a day of ticks stays in memory).
 WORK_MEM = "128MB"
 
@@ -39,13 +43,28 @@ def minute_chunk(conn: Connection, lo: pd.Timestamp, hi: pd.Timestamp, symbols: 
                  work_mem: str | None = WORK_MEM) -> ChunkResult:
     """Rebuild the minutes of [lo, hi) (minute-aligned UTC) for ``symbols`` (None: all) in one
     INSERT .. SELECT .. ON CONFLICT statement, then delete the chunk's tick-built bars it no
-    longer produces. The caller owns the transaction."""
+    longer produces. A chunk without any bar yet (a first build) takes a plain INSERT instead,
+    in a savepoint: should another writer have inserted bars of the chunk meanwhile, the unique
+    violation rolls that back and the upsert runs. The caller owns the transaction."""
     if work_mem:
         conn.execute(query(FAMILY, "work_mem"), {"value": work_mem})
+    plan = conn.execute(query(FAMILY, "minute_plan")).one()
     params = {"symbols": None if symbols is None else list(symbols),
               "lo": pd.Timestamp(lo).to_pydatetime(), "hi": pd.Timestamp(hi).to_pydatetime()}
-    row = conn.execute(query(FAMILY, "minute_bars"), params).one()
-    deleted = conn.execute(query(FAMILY, "minute_bars_stale"), params).rowcount
+    row = None
+    if not conn.execute(query(FAMILY, "minute_bars_exist"), params).scalar():
+        try:
+            with conn.begin_nested():
+                row = conn.execute(query(FAMILY, "minute_bars_new"), params).one()
+        except IntegrityError as exc:
+            if getattr(exc.orig, "pgcode", None) != UNIQUE_VIOLATION:
+                raise
+    fresh = row is not None
+    if row is None:
+        row = conn.execute(query(FAMILY, "minute_bars"), params).one()
+    conn.execute(query(FAMILY, "minute_plan_restore"), {"nestloop": plan.nestloop, "mergejoin": plan.mergejoin,
+                                                     "jit": plan.jit})
+    deleted = 0 if fresh else conn.execute(query(FAMILY, "minute_bars_stale"), params).rowcount
     return ChunkResult(int(row.bars), int(row.trades), deleted)
 
 
@@ -80,14 +99,15 @@ def time_chunks(lo: pd.Timestamp, hi: pd.Timestamp, chunk: pd.Timedelta = DAY) -
 
 def build_minute_bars(start: TimestampLike, end: TimestampLike, symbols: str | Iterable[str] | None = None,
                       engine_or_url: EngineOrURL = None, *, chunk: str | pd.Timedelta = "1D",
-                      work_mem: str | None = WORK_MEM, parallel: int = 1) -> BuildReport:
+                      work_mem: str | None = WORK_MEM, parallel: int = 2) -> BuildReport:
     """Build ``ohlcv_1min`` from ``ticks`` for [start, end) and the given symbols (all if None).
 
     ``start``/``end`` are UTC unless they carry a zone; a date-only ``end`` includes that whole
     UTC day. Each chunk (one UTC day by default) is one INSERT .. ON CONFLICT statement in its
     own transaction, over all symbols at once. Idempotent: a re-run gives the same rows.
     ``parallel`` > 1 runs that many chunks at once on separate connections (chunks cover
-    disjoint time ranges, so they never touch the same rows).
+    disjoint time ranges, so they never touch the same rows); the default 2 builds 5M ticks
+    about 1.4x faster than 1 on a 2-core machine (benchmarks/aggregate.py).
 
     >>> build_minute_bars("2024-11-29", "2024-11-29", ["SPY"], url).bars   # doctest: +SKIP
     210
