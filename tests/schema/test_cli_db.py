@@ -103,3 +103,25 @@ def test_unreachable_data_folder_is_a_clear_error(tmp_path, cli_env):
     proc = run(["db", "start"], cli_env)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "not reachable by OS user" in proc.stderr
+
+
+def test_default_cluster_moves_out_of_a_private_checkout(tmp_path):
+    """Run as root from a folder the server's OS user cannot enter: the data folder moves."""
+    import os
+    import pwd
+
+    from tickstock_research.db import localcluster as lc
+
+    if os.geteuid() != 0:
+        pytest.skip("only root hands the server to another OS user")
+    user = pwd.getpwnam("postgres")
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    assert not lc._traversable(private / "repo", user)
+    assert lc._traversable(__import__("pathlib").Path("/tmp"), user)
+    public = __import__("pathlib").Path(__import__("tempfile").mkdtemp())
+    os.chmod(public, 0o755)
+    try:
+        assert lc._traversable(public / "repo", user)
+    finally:
+        public.rmdir()

@@ -95,6 +95,24 @@ def timescaledb_installed(pg_bin: Path) -> bool:
     )
 
 
+def _traversable(folder: Path, user: pwd.struct_passwd) -> bool:
+    """Whether ``user`` can enter ``folder`` and every folder above it (permission bits)."""
+    for p in [folder, *folder.parents]:
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue  # not created yet: created later with mode 0755
+        if st.st_uid == user.pw_uid:
+            ok = st.st_mode & 0o100
+        elif st.st_gid == user.pw_gid:
+            ok = st.st_mode & 0o010
+        else:
+            ok = st.st_mode & 0o001
+        if not ok:
+            return False
+    return True
+
+
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -145,8 +163,24 @@ class LocalCluster:
 
     @classmethod
     def default(cls, environ: Mapping[str, str] | None = None) -> "LocalCluster":
-        """The cluster in the project data folder."""
-        return cls(project_home(environ), environ=environ)
+        """The cluster in the project data folder.
+
+        When the kit runs as root from a checkout the server's OS user cannot reach (say under
+        a private home folder) and ``TICKSTOCK_HOME`` is not set, the cluster lives in
+        ``/var/lib/tickstock/<checkout name>-<hash>`` instead, so it still works.
+        """
+        env = os.environ if environ is None else environ
+        home = project_home(environ)
+        if os.geteuid() == 0 and not env.get(ENV_HOME):
+            name = env.get(ENV_OS_USER, "postgres")
+            try:
+                user = pwd.getpwnam(name)
+            except KeyError:
+                user = None
+            if user is not None and not _traversable(home.parent, user):
+                digest = hashlib.sha1(str(home).encode()).hexdigest()[:8]
+                home = Path("/var/lib/tickstock") / f"{home.parent.name}-{digest}"
+        return cls(home, environ=environ)
 
     def __repr__(self) -> str:
         return f"LocalCluster(home={str(self.home)!r})"
