@@ -135,3 +135,32 @@ def test_head_and_shoulders_geometry_by_hand(patterned):
     neckline = (low[20:33].min() + low[42:52].min()) / 2
     assert head > ls and head > rs and abs(ls - rs) <= 0.02 * head
     assert close[-1] < neckline < close[-2]
+
+
+@pytest.mark.parametrize("today", ["2026-11-25", "2026-11-30", "2026-07-01", "2026-01-15", "2025-06-10"])
+def test_default_demo_window_holds_an_early_close_inside_tick_retention(today):
+    """The demo's default window: ``days`` real XNYS sessions, none older than 355 days (inside the
+    one-year tick retention), ending before ``today``, and holding an early close whenever some
+    window with those properties can (worked out here from exchange_calendars by brute force)."""
+    import exchange_calendars as xcals
+
+    from tickstock_research.jobs.synthetic import session_window
+
+    days = 78
+    today_d = dt.date.fromisoformat(today)
+    cal = xcals.get_calendar("XNYS", start="2020-01-01")
+    oldest = pd.Timestamp(today_d - dt.timedelta(days=355))
+    allowed = cal.sessions_in_range(cal.date_to_session(oldest, "next"), pd.Timestamp(today_d - dt.timedelta(days=1)))
+    early = set(cal.early_closes)
+    possible = any(any(s in early for s in allowed[i:i + days])
+                   for i in range(0, max(len(allowed) - days + 1, 1)))
+
+    import tickstock_research.jobs.synthetic as synthetic
+
+    end = synthetic.default_end(today_d, days=days)
+    window = session_window(days, end)
+    got = [pd.Timestamp(d) for d in window.index]
+    assert len(got) == days
+    assert got == list(cal.sessions_in_range(got[0], got[-1]))
+    assert got[0] >= oldest and got[-1].date() < today_d
+    assert any(d in early for d in got) == possible, (today, got[0], got[-1])

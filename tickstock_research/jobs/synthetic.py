@@ -90,24 +90,35 @@ class SyntheticMarket:
                 + f"; files in {self.drop_folder}")
 
 
-def default_end(today: TimestampLike | None = None, days: int = 78, max_age_days: int = 330) -> dt.date:
-    """The default last session: ten sessions after the latest early close when a ``days``
-    window ending there still starts within ``max_age_days`` of ``today`` (inside the kit's
-    one-year tick retention), else the last completed session before ``today``.
+def default_end(today: TimestampLike | None = None, days: int = 78, max_age_days: int = 355) -> dt.date:
+    """The default last session of the demo window: a ``days``-session window that holds the
+    latest early close before ``today`` whenever such a window can start within ``max_age_days``
+    of ``today``, else the last completed session before ``today``.
 
-    Why: the window then holds an early close when one is recent enough, and the data is never
-    old enough for the nightly maintenance to drop it.
+    The window ends ten sessions after the early close when that keeps its start young enough;
+    otherwise it starts at the oldest allowed session and runs ``days`` sessions from there.
+    Why: the demo should show an early close, and its ticks must stay inside the kit's one-year
+    tick retention, or the nightly maintenance would drop what the demo just loaded.
+
+    >>> default_end("2026-11-25")   # latest early close 2025-12-24; window starts 2025-12-05
+    datetime.date(2026, 3, 30)
     """
-    today = pd.Timestamp(today or pd.Timestamp.now(tz="UTC")).date()
-    past = xnys_sessions(today - dt.timedelta(days=420), today - dt.timedelta(days=1))
+    today = pd.Timestamp(today if today is not None else pd.Timestamp.now(tz="UTC")).date()
+    past = xnys_sessions(today - dt.timedelta(days=max_age_days + 40), today - dt.timedelta(days=1))
     index = list(past.index)
-    last = index[-1]
+    last_i = len(index) - 1
     oldest = today - dt.timedelta(days=max_age_days)
+    first_ok = next((i for i, d in enumerate(index) if d >= oldest), last_i)
     for e in reversed([d for d in index if past.loc[d, "early_close"]]):
-        end_i = min(index.index(e) + 10, len(index) - 1)
-        if end_i - days + 1 >= 0 and index[end_i - days + 1] >= oldest:
+        e_i = index.index(e)
+        if e_i < first_ok:
+            break                      # every older early close is older still
+        end_i = min(e_i + 10, last_i)
+        start_i = max(end_i - days + 1, first_ok)
+        end_i = min(start_i + days - 1, last_i)
+        if start_i <= e_i <= end_i:
             return index[end_i]
-    return last
+    return index[last_i]
 
 
 def session_window(days: int, end: TimestampLike | None = None) -> pd.DataFrame:
