@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-report", action="store_true", help="skip the report notebook")
     p.add_argument("--notebook", help="report notebook to execute instead of notebooks/nightly_report.ipynb")
     p.add_argument("--timeframes", nargs="+", default=["1d"], help="timeframes to scan (default: 1d)")
+    p.add_argument("--dask-scheduler", metavar="ADDRESS",
+                   help="scan and audit on this Dask scheduler (default: TICKSTOCK_DASK_SCHEDULER, else in-process)")
     p.set_defaults(handler=nightly)
 
     d = sub.add_parser("demo", help="generate a synthetic market, run the nightly job on it, print where the report is")
@@ -48,7 +50,7 @@ def nightly(args) -> int:
 
     result = run_nightly(args.date, symbols=args.symbols, engine_or_url=args.url, drop_folder=args.drop_folder,
                          reports_dir=args.reports_dir, catch_up=not args.no_catch_up, report=not args.no_report,
-                         notebook=args.notebook, timeframes=args.timeframes)
+                         notebook=args.notebook, timeframes=args.timeframes, client=args.dask_scheduler)
     print(result)
     return 0 if result.ok else 1
 

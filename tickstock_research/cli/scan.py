@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--session", choices=["regular", "extended", "all"],
                    help="intraday bars of which hours (default: extended for intraday, regular for daily)")
     p.add_argument("--list-patterns", action="store_true", help="list the patterns accepting --timeframe and exit")
+    p.add_argument("--dask-scheduler", metavar="ADDRESS",
+                   help="run symbol groups on this Dask scheduler (default: TICKSTOCK_DASK_SCHEDULER, else in-process)")
     p.set_defaults(handler=run_scan)
 
     ev = sub.add_parser("events", help="stored pattern events: list them, audit what followed")
@@ -54,6 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--start")
     a.add_argument("--end")
     a.add_argument("--csv", help="write the summary table to this CSV file")
+    a.add_argument("--dask-scheduler", metavar="ADDRESS",
+                   help="compute forward returns on this Dask scheduler (default: TICKSTOCK_DASK_SCHEDULER)")
     a.set_defaults(handler=run_audit)
 
 
@@ -71,7 +75,8 @@ def run_scan(args) -> int:
     from ..events import scan
 
     report = scan(symbols, _split(args.patterns), timeframe=args.timeframe, start=args.start, end=args.end,
-                  engine_or_url=args.url, adjustment=None if args.adjustment == "none" else args.adjustment, session=args.session)
+                  engine_or_url=args.url, adjustment=None if args.adjustment == "none" else args.adjustment, session=args.session,
+                  client=args.dask_scheduler)
     print(report)
     for name, n in sorted(report.per_pattern.items()):
         print(f"  {name}: {n}")
@@ -82,7 +87,7 @@ def run_audit(args) -> int:
     from ..events import audit
 
     result = audit(args.url, symbols=_split(args.symbols), patterns=_split(args.patterns), timeframe=args.timeframe,
-                   horizons=tuple(args.horizons), start=args.start, end=args.end)
+                   horizons=tuple(args.horizons), start=args.start, end=args.end, client=args.dask_scheduler)
     table = result.table()
     if args.csv:
         table.to_csv(args.csv, index=False)

@@ -36,6 +36,7 @@ import sqlalchemy as sa
 
 from ..db.engine import get_engine
 from ..db.url import display_url, redact
+from ..distributed import ENV_SCHEDULER, resolve_client
 from ..errors import JobError, JobLockedError, NotebookCellError, SchemaVersionError
 from ..schema.migrate import check_schema
 from ..sessions import is_session, sessions
@@ -106,13 +107,17 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
                 reports_dir: str | Path = "reports", environ: Mapping[str, str] | None = None, *,
                 catch_up: bool = True, report: bool = True, notebook: str | Path | None = None,
                 timeframes: Sequence[str] = ("1d",), lookback_sessions: int = LOOKBACK_SESSIONS,
-                timeout: int = 900) -> NightlyResult:
+                timeout: int = 900, client=None) -> NightlyResult:
     """Run the nightly job for one session date (see the module docstring).
 
     ``symbols`` limits aggregation, scan and report (ingest always loads whole files).
     ``report=False`` skips the notebook (catch-up nights in the demo). ``notebook`` replaces
     the report notebook. Raises JobLockedError if a run for the same date is in progress,
     NotebookCellError if a report cell fails.
+
+    ``client``: a ``dask.distributed`` Client or scheduler address (default
+    ``TICKSTOCK_DASK_SCHEDULER`` in ``environ``): the scan step and the report's audit then run
+    symbol groups on its workers; aggregation always runs in the database.
     """
     t0 = time.perf_counter()
     day = pd.Timestamp(date).date() if date is not None else default_date()
@@ -136,7 +141,7 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
             raise JobLockedError(f"the nightly job for {day} is already running{who}; this run exits without changes")
         try:
             _run_locked(result, engine, syms, drop_folder, Path(reports_dir), environ, catch_up, report,
-                        notebook, timeframes, lookback_sessions, timeout, t0)
+                        notebook, timeframes, lookback_sessions, timeout, t0, resolve_client(client, environ))
         finally:
             lock_conn.execute(query("queries/jobs", "unlock"), _lock_key(day))
             lock_conn.commit()
@@ -153,7 +158,7 @@ def _check_ready(conn: sa.Connection) -> None:
 
 
 def _run_locked(result: NightlyResult, engine, syms, drop_folder, reports_dir: Path, environ, catch_up, report,
-                notebook, timeframes, lookback_sessions, timeout, t0) -> None:
+                notebook, timeframes, lookback_sessions, timeout, t0, dask_client=None) -> None:
     day = result.date
     with engine.begin() as conn:
         result.run_id = conn.execute(query("queries/jobs", "start_run"), {"job": JOB, "run_date": day}).scalar()
@@ -163,13 +168,13 @@ def _run_locked(result: NightlyResult, engine, syms, drop_folder, reports_dir: P
         result.steps.append(st.ingest_files(engine, files.trades, files.tickers))
         result.steps.append(st.aggregate(engine, symbols=syms))
         result.steps.append(st.scan(engine, syms, _scan_start(day, lookback_sessions), day,
-                                    timeframes=timeframes))
+                                    timeframes=timeframes, client=dask_client))
         result.steps.append(st.maintenance(engine))
         failed = [s.name for s in result.steps if not s.ok]
         if failed:
             result.status, result.message = "failed", f"step(s) failed: {', '.join(failed)}"
         if report:
-            _report(result, engine, syms, reports_dir, environ, notebook, timeout, t0)
+            _report(result, engine, syms, reports_dir, environ, notebook, timeout, t0, dask_client)
     except NotebookCellError as exc:
         error = str(exc)
         result.status, result.message = "failed", error
@@ -187,7 +192,8 @@ def _run_locked(result: NightlyResult, engine, syms, drop_folder, reports_dir: P
                 "steps": steps_json, "error": error or (result.message if result.status == "failed" else None)})
 
 
-def _report(result: NightlyResult, engine, syms, reports_dir: Path, environ, notebook, timeout, t0) -> None:
+def _report(result: NightlyResult, engine, syms, reports_dir: Path, environ, notebook, timeout, t0,
+            dask_client=None) -> None:
     from .execute import execute_notebook, export_html, notebook_path
 
     out = reports_dir / result.date.isoformat()
@@ -202,6 +208,8 @@ def _report(result: NightlyResult, engine, syms, reports_dir: Path, environ, not
     result.notebook = out / "nightly.ipynb"
     url = engine.url.render_as_string(hide_password=False)
     extra = {k: v for k, v in (environ or {}).items() if k.startswith("TICKSTOCK_")}
+    if dask_client is not None:  # the report's audit runs on the same cluster
+        extra[ENV_SCHEDULER] = dask_client.scheduler.address
     params = {"date": result.date.isoformat(), "symbols": ",".join(syms or []),
               "summary_path": str(result.summary_path.resolve())}
     execute_notebook(template, result.notebook, params, database_url=url, extra_env=extra, timeout=timeout)

@@ -268,8 +268,9 @@ def aggregate(engine, start=None, end=None, symbols: Sequence[str] | None = None
 # ---------------------------------------------------------------------------------------------- scan
 
 def scan(engine, symbols: Sequence[str] | None, start, end, timeframes: Sequence[str] = ("1d",),
-         patterns: Sequence[str] | None = None) -> StepResult:
-    """Scan the patterns over [start, end] for each timeframe; events are recorded idempotently."""
+         patterns: Sequence[str] | None = None, client=None) -> StepResult:
+    """Scan the patterns over [start, end] for each timeframe; events are recorded idempotently.
+    ``client``: a Dask client (symbol groups run on its workers), or None for in-process."""
     def body() -> StepResult:
         events = optional("events")
         if events is None or not hasattr(events, "scan"):
@@ -280,7 +281,7 @@ def scan(engine, symbols: Sequence[str] | None, start, end, timeframes: Sequence
             return StepResult("scan", "skipped", "no symbols in the database")
         for tf in timeframes:
             report = call(events.scan, wanted, patterns=list(patterns) if patterns else None,
-                          timeframe=tf, start=start, end=end, engine_or_url=engine)
+                          timeframe=tf, start=start, end=end, engine_or_url=engine, client=client)
             reports[tf] = jsonable(report)
             found = _num(report, "detections", "events", "found", "events_found")
             inserted = _num(report, "inserted", "events_inserted", "new")
