@@ -50,12 +50,6 @@ FROM events
 WHERE "timestamp" >= :start AND "timestamp" < :end
 ORDER BY symbol, "timestamp", pattern;
 
--- name: daily_bars_range
-SELECT symbol, date, open, high, low, close, volume
-FROM ohlcv_daily
-WHERE symbol = :symbol AND date >= :start AND date <= :end
-ORDER BY date;
-
 -- name: events_for_symbol
 SELECT symbol, "timestamp", pattern, timeframe, direction, price, details
 FROM events

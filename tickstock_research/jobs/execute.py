@@ -109,11 +109,12 @@ def execute_notebook(template: str | Path, output: str | Path, parameters: Mappi
     env.setdefault("TICKSTOCK_NOTEBOOKS", str(notebooks_dir()))
     secrets = secrets_of(database_url)
     try:
-        with kernel_environment(env):
+        with kernel_environment(env), _kernel_transport() as transport:
             pm.execute_notebook(str(template), str(output), parameters=dict(parameters or {}),
                                 kernel_name=kernel_name or _kernel_name(), language="python", progress_bar=False,
                                 log_output=False, request_save_on_cell_execute=False,
-                                execution_timeout=timeout, cwd=str(cwd) if cwd else None)
+                                execution_timeout=timeout, cwd=str(cwd) if cwd else None,
+                                **transport)
     except PapermillExecutionError as exc:
         check_no_secret(output, secrets)
         first = (exc.source or "").strip().splitlines()
@@ -125,6 +126,35 @@ def execute_notebook(template: str | Path, output: str | Path, parameters: Mappi
             notebook=output, cell_index=exc.cell_index, ename=exc.ename, evalue=redact(exc.evalue)) from None
     check_no_secret(output, secrets)
     return output
+
+
+@contextlib.contextmanager
+def _kernel_transport() -> Iterator[dict]:
+    """Papermill arguments that make the kernel talk over Unix sockets (IPC) in a private
+    temporary folder rather than over loopback TCP: no port is opened, only this user can
+    connect, and ipykernel has no plain-text-TCP warning to print. Falls back to TCP (no
+    arguments) where socket paths would be too long or the platform has no Unix sockets."""
+    if os.name != "posix":
+        yield {}
+        return
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    with tempfile.TemporaryDirectory(prefix="tickstock-kernel-") as folder:
+        if len(folder) > 80:         # sockets are <folder>/k-<port>; the limit is about 104 bytes
+            yield {}
+            return
+
+        class IPCKernelManager(AsyncKernelManager):
+            @default("transport")
+            def _transport_default(self):
+                return "ipc"
+
+            @default("ip")
+            def _ip_default(self):
+                return os.path.join(folder, "k")
+
+        yield {"kernel_manager_class": IPCKernelManager}
 
 
 def _kernel_name() -> str:

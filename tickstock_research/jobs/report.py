@@ -26,7 +26,7 @@ from ..db.engine import get_engine
 from ..db.url import display_url
 from ..sessions import session_bounds, sessions
 from ..sqlfiles import query
-from .steps import frame_of, optional
+from .steps import frame_of
 
 #: Patterns whose events lead the chart section (rarer, structural shapes first).
 _PRIORITY = ["HeadAndShoulders", "InverseHeadAndShoulders", "DoubleBottom", "MACrossover", "Day1Breakout",
@@ -84,18 +84,33 @@ def context(date: str | dt.date | None = None, summary_path: str | None = None, 
 # ----------------------------------------------------------------------------------------- display
 
 def plotly_offline():
-    """An HTML output holding plotly.js itself (once per kernel), so figures render offline."""
+    """An HTML output holding plotly.js itself (once per kernel), so figures render offline;
+    also sets how the report's tables show (:func:`table_html`)."""
     global _PLOTLY_EMITTED
+    from IPython import get_ipython
     from IPython.display import HTML
     from plotly.offline import get_plotlyjs
 
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", 200)
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
     if _PLOTLY_EMITTED:
         return HTML("")
     _PLOTLY_EMITTED = True
     return HTML('<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: "local"};</script>'
                 f'<script type="text/javascript">{get_plotlyjs()}</script>')
+
+
+def table_html(frame: pd.DataFrame) -> str:
+    """A report table: no row numbers (a meaningful index is kept), blanks for missing values,
+    and "none" rather than an empty grid when there are no rows."""
+    if frame.empty:
+        return "<p><em>none</em></p>"
+    keep_index = not isinstance(frame.index, pd.RangeIndex)
+    return frame.to_html(index=keep_index, na_rep="", max_rows=pd.get_option("display.max_rows"),
+                         border=0, classes="dataframe")
 
 
 def figure_html(fig):
@@ -301,24 +316,13 @@ def chart_symbols(ctx: ReportContext, max_charts: int = 8) -> list[str]:
 
 
 def daily_bars(ctx: ReportContext, symbol: str, sessions_back: int = 90) -> pd.DataFrame:
-    """Daily bars of one symbol over the last ``sessions_back`` sessions up to the date, via the
-    loader when it is there (else the table directly), time-indexed."""
+    """Daily bars of one symbol over the last ``sessions_back`` sessions up to the date, as
+    traded, indexed by session date."""
+    from ..load import HistoricalLoader
+
     start = ctx.date - dt.timedelta(days=int(sessions_back * 1.5) + 5)
-    load = optional("load")
-    if load is not None and hasattr(load, "HistoricalLoader"):
-        bars = load.HistoricalLoader(ctx.engine).bars([symbol], "1d", start, ctx.date)
-        if "symbol" in bars.columns:
-            bars = bars[bars["symbol"] == symbol].drop(columns=["symbol"])
-        elif isinstance(bars.index, pd.MultiIndex):
-            bars = bars.xs(symbol, level=0)
-    else:
-        bars = _frame("daily_bars_range", ctx, {"symbol": symbol, "start": start, "end": ctx.date})
-        bars = bars.set_index(pd.DatetimeIndex(pd.to_datetime(bars.pop("date")), name="date"))
-        bars = bars.drop(columns=["symbol"])
-    for c in ("open", "high", "low", "close", "volume"):
-        if c in bars.columns:
-            bars[c] = pd.to_numeric(bars[c], errors="coerce")
-    return bars.tail(sessions_back)
+    bars = HistoricalLoader(ctx.engine).bars([symbol], "1d", start, ctx.date)
+    return bars.drop(columns=["symbol"]).tail(sessions_back)
 
 
 def symbol_events(ctx: ReportContext, symbol: str, bars: pd.DataFrame, timeframe: str = "1d") -> pd.DataFrame:
@@ -332,27 +336,10 @@ def symbol_events(ctx: ReportContext, symbol: str, bars: pd.DataFrame, timeframe
     return ev
 
 
-def candlestick(bars: pd.DataFrame, events: pd.DataFrame | None = None, title: str | None = None):
-    """The plots area's candlestick when it is there, else a plain one with events marked."""
-    plots = optional("plots")
-    if plots is not None and hasattr(plots, "candlestick"):
-        return plots.candlestick(bars, events=events, title=title)
-    import plotly.graph_objects as go
-
-    fig = go.Figure(go.Candlestick(x=bars.index, open=bars["open"], high=bars["high"], low=bars["low"],
-                                   close=bars["close"], name="price"))
-    if events is not None and len(events):
-        ts = pd.to_datetime(events["timestamp"], utc=True).dt.tz_localize(None).dt.normalize()
-        fig.add_trace(go.Scatter(x=ts, y=events["price"], mode="markers", name="events",
-                                 marker={"symbol": "triangle-down", "size": 12, "color": "#1f3b8c"},
-                                 text=events["pattern"] + " (" + events["direction"] + ")",
-                                 hovertemplate="%{text}<br>%{x|%Y-%m-%d} %{y}<extra></extra>"))
-    fig.update_layout(title=title, height=420, xaxis_rangeslider_visible=False, margin={"t": 40, "b": 30})
-    return fig
-
-
 def event_charts(ctx: ReportContext, max_charts: int = 8, sessions_back: int = 90) -> list:
     """One candlestick per symbol with events of the day, the events of the window marked."""
+    from .. import plots
+
     out = []
     for symbol in chart_symbols(ctx, max_charts):
         bars = daily_bars(ctx, symbol, sessions_back)
@@ -360,30 +347,18 @@ def event_charts(ctx: ReportContext, max_charts: int = 8, sessions_back: int = 9
             continue
         ev = symbol_events(ctx, symbol, bars)
         today = ", ".join(sorted(set(events_of_day(ctx).query("symbol == @symbol")["pattern"])))
-        out.append(figure_html(candlestick(bars, ev, title=f"{symbol}: {today}")))
+        out.append(figure_html(plots.candlestick(bars, events=ev, title=f"{symbol}: {today}")))
     return out
 
 
 def audit_table(ctx: ReportContext, sessions_back: int = 250) -> pd.DataFrame:
-    """The event audit (count, forward returns, hit rate per pattern and timeframe) from the
-    events area, or event counts per pattern when the audit is not available yet."""
-    events = optional("events")
-    start = ctx.date - dt.timedelta(days=int(sessions_back * 1.5))
-    if events is not None and hasattr(events, "audit"):
-        from .steps import call
+    """The event audit of daily events over the last ``sessions_back`` sessions: count, forward
+    returns and hit rate per pattern against the baseline, best excess return first. It runs on
+    the Dask scheduler in ``TICKSTOCK_DASK_SCHEDULER`` when the job set one."""
+    from ..events import audit
 
-        result = call(events.audit, symbols=ctx.symbols, start=start, end=ctx.date, engine_or_url=ctx.engine)
-        summary = result.table() if hasattr(result, "table") else getattr(result, "summary", result)
-        if isinstance(summary, pd.DataFrame):
-            return summary.reset_index(drop=isinstance(summary.index, pd.RangeIndex))
-    ev = _frame("events_between", ctx, {"start": pd.Timestamp(start, tz="UTC"),
-                                         "end": pd.Timestamp(ctx.date, tz="UTC") + pd.Timedelta(days=1)})
-    ev = _only(ev, ctx)
-    if ev.empty:
-        return pd.DataFrame(columns=["pattern", "timeframe", "direction", "count"])
-    table = ev.groupby(["pattern", "timeframe", "direction"], as_index=False).size().rename(columns={"size": "count"})
-    table.attrs["note"] = "audit not available yet (tickstock_research.events.audit): event counts only"
-    return table.sort_values("count", ascending=False).reset_index(drop=True)
+    start = ctx.date - dt.timedelta(days=int(sessions_back * 1.5))
+    return audit(ctx.engine, symbols=ctx.symbols, start=start, end=ctx.date).table()
 
 
 # ----------------------------------------------------------------------------------------- database
@@ -452,7 +427,9 @@ def symbol_chart(ctx: ReportContext, symbol: str | None = None, sessions_back: i
     bars = daily_bars(ctx, symbol, sessions_back)
     if bars.empty:
         return note(f"no daily bars for {symbol} up to {ctx.date}")
-    return figure_html(candlestick(bars, symbol_events(ctx, symbol, bars), title=f"{symbol} daily"))
+    from .. import plots
+
+    return figure_html(plots.candlestick(bars, events=symbol_events(ctx, symbol, bars), title=f"{symbol} daily"))
 
 
 def events_in_range(ctx: ReportContext, start: str | dt.date | None = None, patterns: Sequence[str] | str | None = None,

@@ -1,9 +1,9 @@
-"""The pipeline's steps, each calling one area of the kit and degrading when it is missing.
+"""The pipeline's steps: ingest, aggregation, scanning and maintenance, each one call into its area.
 
-Why: the nightly job and the notebooks call ingest, aggregation, scanning, audit and
-maintenance through these wrappers, so one missing or failing area becomes one clear line in
-the report ("not available yet", or the error) instead of a crash of the whole job, and every
-step's outcome has the same shape (:class:`StepResult`) for the run record and the report.
+Why: the nightly job and the notebooks run the areas through these wrappers, so a failing
+step becomes one clear line in the report (its error, password redacted) instead of a crash of
+the whole job, and every step's outcome has the same shape (:class:`StepResult`) for the run
+record and the report.
 
 >>> r = aggregate(engine, start="2025-01-02", end="2025-01-03")   # doctest: +SKIP
 >>> r.status, r.summary                                           # doctest: +SKIP
@@ -14,8 +14,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import importlib
-import inspect
 import json
 import logging
 import time
@@ -30,12 +28,12 @@ from ..errors import TickstockError
 
 log = logging.getLogger(__name__)
 
-StepStatus = Literal["ok", "skipped", "unavailable", "failed"]
+StepStatus = Literal["ok", "skipped", "failed"]
 
 
 @dataclass
 class StepResult:
-    """One step's outcome: ``status`` ok|skipped|unavailable|failed, a one-line summary, and
+    """One step's outcome: ``status`` ok|skipped|failed, a one-line summary, and
     JSON-able details (load reports, gap rows, counts) for the report."""
 
     name: str
@@ -46,7 +44,7 @@ class StepResult:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("ok", "skipped", "unavailable")
+        return self.status in ("ok", "skipped")
 
     def to_dict(self) -> dict:
         return {"name": self.name, "status": self.status, "summary": self.summary,
@@ -60,29 +58,6 @@ class StepResult:
 
         return (f"<p><b>{escape(self.name)}</b>: <code>{escape(self.status)}</code> "
                 f"{escape(self.summary)} <small>({self.seconds:.1f}s)</small></p>")
-
-
-def optional(module: str):
-    """Import ``tickstock_research.<module>``, or None if that area has not landed yet."""
-    name = f"tickstock_research.{module}"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-            return None
-        raise
-
-
-def call(func: Callable, *args, **kwargs):
-    """Call ``func`` with only the keyword arguments its signature accepts (the areas' APIs are
-    still settling; unknown optional arguments are dropped rather than failing)."""
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return func(*args, **kwargs)
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return func(*args, **kwargs)
-    return func(*args, **{k: v for k, v in kwargs.items() if k in params})
 
 
 def jsonable(obj: Any, depth: int = 0) -> Any:
@@ -151,18 +126,6 @@ def _run(name: str, body: Callable[[], StepResult]) -> StepResult:
     return result
 
 
-def _unavailable(name: str, module: str) -> StepResult:
-    return StepResult(name, "unavailable", f"not available yet (tickstock_research.{module} is not installed)")
-
-
-def _num(obj: Any, *names: str, default=0):
-    for n in names:
-        v = obj.get(n) if isinstance(obj, dict) else getattr(obj, n, None)
-        if v is not None:
-            return v
-    return default
-
-
 # ---------------------------------------------------------------------------------------------- ingest
 
 def file_digest(path: Path) -> str:
@@ -188,9 +151,7 @@ def ingest_files(engine, trade_files: Sequence[Path], ticker_files: Sequence[Pat
     def body() -> StepResult:
         if not trade_files and not ticker_files:
             return StepResult("ingest", "skipped", "no files in the drop folder for this date")
-        ingest = optional("ingest")
-        if ingest is None:
-            return _unavailable("ingest", "ingest")
+        from ..ingest import load_symbols, load_ticks
         from ..sqlfiles import query
         from .dropfolder import file_date
 
@@ -205,8 +166,7 @@ def ingest_files(engine, trade_files: Sequence[Path], ticker_files: Sequence[Pat
                     skipped.append({"file": path.name, "kind": kind, "loaded_at": seen["loaded_at"].isoformat(),
                                     **(seen["report"] or {})})
                     continue
-                func = ingest.load_symbols if kind == "tickers" else ingest.load_ticks
-                report = call(func, path, engine, progress=False)
+                report = load_symbols(path, engine) if kind == "tickers" else load_ticks(path, engine, progress=False)
                 entry = {"file": path.name, "kind": kind, **_load_numbers(report)}
                 loads.append(entry)
                 with engine.begin() as conn:
@@ -220,16 +180,9 @@ def ingest_files(engine, trade_files: Sequence[Path], ticker_files: Sequence[Pat
     return _run("ingest", body)
 
 
-def _load_numbers(report: Any) -> dict:
-    """The common numbers of a LoadReport, whatever its exact shape."""
-    data = jsonable(report)
-    if not isinstance(data, dict):
-        return {"report": data}
-    keep = {}
-    for k, v in data.items():
-        if isinstance(v, (int, float, str, bool)) or v is None or k in ("rejected", "rejected_by_reason"):
-            keep[k] = v
-    return keep
+def _load_numbers(report) -> dict:
+    """A LoadReport's numbers for the report table (its source list is the row's file)."""
+    return {k: v for k, v in report.to_dict().items() if k != "sources"}
 
 
 # ---------------------------------------------------------------------------------------------- aggregate
@@ -241,27 +194,17 @@ ROLLUP_WAIT_S = 1800.0
 def aggregate(engine, start=None, end=None, symbols: Sequence[str] | None = None) -> StepResult:
     """Incremental rollup (ticks -> 1-minute -> daily bars) and its gap findings."""
     def body() -> StepResult:
-        agg = optional("aggregate")
-        if agg is None or not hasattr(agg, "run_rollup"):
-            return _unavailable("aggregate", "aggregate")
+        from ..aggregate import run_rollup
+
         # another night's job may be aggregating: wait for it (the rollup is incremental, so the
-        # second run then has little left to do) rather than fail the step
-        report = call(agg.run_rollup, engine, start=start, end=end, symbols=list(symbols) if symbols else None,
-                      wait=ROLLUP_WAIT_S)
-        data = jsonable(report)
-        gaps = getattr(report, "gaps", None)
-        n_gaps = len(gaps) if gaps is not None else 0
-        parts = []
-        for label, key in (("minute", "minutes"), ("daily", "daily")):
-            b = getattr(report, key, None)
-            if b is not None:
-                parts.append(f"{label} bars: {int(getattr(b, 'bars', 0)):,} built, {int(getattr(b, 'written', 0)):,} written")
-        status = str(getattr(report, "status", "ok"))
-        summary = "; ".join(parts + [f"{n_gaps} gap finding(s)"])
-        if status not in ("ok", "done", "success"):
-            return StepResult("aggregate", "failed", f"rollup status {status}: {getattr(report, 'error', '')}; "
-                              + summary, {"report": data})
-        return StepResult("aggregate", "ok", summary, {"report": data})
+        # second run then has little left to do) rather than fail the step. A failed rollup
+        # raises (and has recorded its run as failed); ``_run`` turns that into the step's error.
+        report = run_rollup(engine, start=start, end=end, symbols=list(symbols) if symbols else None,
+                            wait=ROLLUP_WAIT_S)
+        summary = "; ".join([f"{label} bars: {b.bars:,} built, {b.written:,} written"
+                             for label, b in (("minute", report.minutes), ("daily", report.daily))]
+                            + [f"{len(report.gaps)} gap finding(s)"])
+        return StepResult("aggregate", "ok", summary, {"report": jsonable(report)})
     return _run("aggregate", body)
 
 
@@ -272,21 +215,17 @@ def scan(engine, symbols: Sequence[str] | None, start, end, timeframes: Sequence
     """Scan the patterns over [start, end] for each timeframe; events are recorded idempotently.
     ``client``: a Dask client (symbol groups run on its workers), or None for in-process."""
     def body() -> StepResult:
-        events = optional("events")
-        if events is None or not hasattr(events, "scan"):
-            return _unavailable("scan", "events")
+        from ..events import scan as scan_patterns
+
         reports, lines = {}, []
         wanted = list(symbols) if symbols else _all_symbols(engine)
         if not wanted:
             return StepResult("scan", "skipped", "no symbols in the database")
         for tf in timeframes:
-            report = call(events.scan, wanted, patterns=list(patterns) if patterns else None,
-                          timeframe=tf, start=start, end=end, engine_or_url=engine, client=client)
+            report = scan_patterns(wanted, patterns=list(patterns) if patterns else None, timeframe=tf,
+                                   start=start, end=end, engine_or_url=engine, client=client)
             reports[tf] = jsonable(report)
-            found = _num(report, "detections", "events", "found", "events_found")
-            inserted = _num(report, "inserted", "events_inserted", "new")
-            lines.append(f"{tf}: {found if not isinstance(found, (list, dict)) else len(found)} detection(s), "
-                         f"{inserted if not isinstance(inserted, (list, dict)) else len(inserted)} new")
+            lines.append(f"{tf}: {report.detections} detection(s), {report.inserted} new")
         return StepResult("scan", "ok", "; ".join(lines), {"reports": reports})
     return _run("scan", body)
 
