@@ -91,7 +91,14 @@ apt-get "${APT_PRIVATE[@]}" update -qq
 ( cd "${work}/src" && apt-get "${APT_PRIVATE[@]}" source -qq --download-only timescaledb >/dev/null \
   && dpkg-source -x --no-check ./timescaledb_*.dsc tsdb >/dev/null )
 cd "${work}/src/tsdb"
-./bootstrap -DPG_CONFIG="${PG_BIN}/pg_config" -DAPACHE_ONLY=ON -DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF \
-            -DWARNINGS_AS_ERRORS=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
-make -s -C build -j"$(nproc)" install >/dev/null
+# The build's own output (including git's complaints that the source is not a checkout) goes
+# to a log that is shown only when the build fails.
+build_log="${work}/build.log"
+if ! { ./bootstrap -DPG_CONFIG="${PG_BIN}/pg_config" -DAPACHE_ONLY=ON -DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF \
+                   -DWARNINGS_AS_ERRORS=OFF -DCMAKE_BUILD_TYPE=Release \
+       && make -s -C build -j"$(nproc)" install; } >"${build_log}" 2>&1; then
+  tail -n 30 "${build_log}" >&2
+  log "the TimescaleDB build failed (output above)"
+  exit 1
+fi
 if have_tsdb; then log "TimescaleDB installed."; else log "TimescaleDB build finished but the extension was not found"; exit 1; fi
