@@ -14,6 +14,7 @@ in-process exactly as before.
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Any, Callable, Mapping, Sequence
 
 from .db.url import display_url, parse_url
@@ -82,21 +83,29 @@ def symbol_groups(symbols: Sequence[str], group_size: int) -> list[list[str]]:
 
 def map_symbol_groups(func: Callable[..., Any], symbols: Sequence[str], *, url: str, client: Any = None,
                       group_size: int = 50, retries: int = 3, environ: Mapping[str, str] | None = None,
-                      **kwargs) -> list[Any]:
+                      group_kwargs: Callable[[list[str]], dict] | None = None, **kwargs) -> list[Any]:
     """Run ``func(url, group, **kwargs)`` for every symbol group and return the results in group order.
 
     ``func`` must be importable on the workers (a module-level function of the kit) and
     idempotent. With no client (and no ``TICKSTOCK_DASK_SCHEDULER``) the groups run here, one
     after the other. ``url`` is passed as a :class:`DatabaseURL`; ``func`` gets it as a string.
+    ``group_kwargs(group)`` adds arguments of one group only (its slice of a frame, say), so a
+    task is not shipped the data of every other group.
     """
     parse_url(url)  # fail early on a malformed URL, before anything is shipped
     groups = symbol_groups(symbols, group_size)
     dask_client = resolve_client(client, environ)
+    def args_of(group: list[str]) -> dict:
+        return {**kwargs, **group_kwargs(group)} if group_kwargs else kwargs
+
     if dask_client is None:
-        return [func(url, group, **kwargs) for group in groups]
+        return [func(url, group, **args_of(group)) for group in groups]
     secret = DatabaseURL(url)
-    futures = [dask_client.submit(_call, func, secret, group, kwargs, key=f"tickstock-{func.__name__}-{i}-{group[0]}",
-                                  retries=retries, pure=False)
+    # keys are unique to this call: a scheduler shared by two runs (two nightly dates, a notebook
+    # scan during the nightly) must never hand one run the results of the other's tasks
+    run = uuid.uuid4().hex[:12]
+    futures = [dask_client.submit(_call, func, secret, group, args_of(group),
+                                  key=f"tickstock-{func.__name__}-{run}-{i}-{group[0]}", retries=retries)
                for i, group in enumerate(groups)]
     return dask_client.gather(futures)
 

@@ -14,6 +14,14 @@ WHERE l.locktype = 'advisory' AND l.classid = CAST(:classid AS oid) AND l.objid 
   AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 LIMIT 1;
 
+-- name: close_stale_runs
+-- Runs of this job and date still marked running while the caller holds the date's lock: their
+-- process died (killed, or the server stopped under it) before it could record the outcome.
+UPDATE job_runs
+SET status = 'failed', finished_at = now(),
+    error = 'interrupted: the run ended before recording its outcome (process killed or server stopped)'
+WHERE job = :job AND run_date = :run_date AND status = 'running';
+
 -- name: start_run
 INSERT INTO job_runs (job, run_date) VALUES (:job, :run_date) RETURNING id;
 

@@ -230,3 +230,37 @@ def make_url_password(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).password
+
+
+def test_scan_and_audit_read_split_adjusted_bars_by_default(seeded):
+    """FOUR splits 4-for-1 on 2024-06-10 (raw closes 100, 100, 25, 25, 24.75). Hand-worked: on
+    split-adjusted bars as of 2024-06-12 the 06-07 close is 100 / 4 = 25, so the return to 06-10
+    is 25 / 25 - 1 = 0; on raw bars the same step reads as 25 / 100 - 1 = -0.75, a false crash."""
+    from tickstock_research.events import audit, query_events, scan
+    from tickstock_research.patterns import pattern, unregister
+
+    @pattern("EveryBarSplitTest", direction="bullish")
+    def every_bar(bars):
+        return bars["close"] > 0
+
+    url, _, _ = seeded
+    try:
+        scan("FOUR", ["EveryBarSplitTest"], timeframe="1d", start="2024-06-06", end="2024-06-12", engine_or_url=url)
+        ev = query_events(url, symbols=["FOUR"], patterns=["EveryBarSplitTest"]).set_index("timestamp")
+        assert len(ev) == 5
+        assert {d["metadata"]["adjustment"] for d in ev["details"]} == {"splits"}
+        assert float(ev.loc[ev.index[ev.index.date == dt.date(2024, 6, 7)][0], "price"]) == 25.0
+
+        def step_return(adjustment):
+            result = audit(url, symbols=["FOUR"], patterns=["EveryBarSplitTest"], horizons=(1,),
+                           start="2024-06-06", end="2024-06-12", adjustment=adjustment)
+            r = result.returns
+            at = r[pd.to_datetime(r["timestamp"], utc=True).dt.date == dt.date(2024, 6, 7)]
+            return result.adjustment, float(at["forward_return"].iloc[0])
+
+        assert step_return("splits") == ("splits", 0.0)
+        assert step_return(None) == (None, -0.75)
+    finally:
+        unregister("EveryBarSplitTest")
+        with get_engine(url).begin() as conn:
+            conn.execute(sa.text("delete from events where pattern = 'EveryBarSplitTest'"))

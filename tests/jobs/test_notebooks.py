@@ -89,6 +89,10 @@ def test_notebooks_in_order(run, market):
     nb, html = run("audit_events", start=market.sessions[0].isoformat(), end=day.isoformat(), scan_first=True)
     text = _outputs(nb)
     assert "HeadAndShoulders" in text and "DoubleBottom" in text and "hit_rate" in text
+    # its parameters reach the audit too: one pattern asked for, one pattern audited and listed
+    nb, html = run("audit_events", start=market.sessions[0].isoformat(), end=day.isoformat(), patterns="DoubleBottom")
+    text = _outputs(nb)
+    assert "DoubleBottom" in text and "hit_rate" in text and "HeadAndShoulders" not in text
 
     # 4. data quality on a day with a planted gap: the missing minutes pandas counts
     gap = next(g for g in market.gaps)

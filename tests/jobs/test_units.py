@@ -6,10 +6,10 @@ import datetime as dt
 import nbformat
 import pytest
 
-from tickstock_research.errors import JobError
+from tickstock_research.errors import ConfigurationError, JobError
 from tickstock_research.jobs.dropfolder import file_date, find_files
 from tickstock_research.jobs.execute import check_no_secret, export_html, secrets_of
-from tickstock_research.jobs.nightly import default_date
+from tickstock_research.jobs.nightly import default_date, run_nightly
 
 
 def test_drop_folder_catch_up_takes_the_date_and_earlier_files_only(tmp_path):
@@ -25,6 +25,14 @@ def test_drop_folder_catch_up_takes_the_date_and_earlier_files_only(tmp_path):
     assert [p.name for p in only.trades] == ["2025-12-11.csv.gz"]
     assert find_files(None, dt.date(2025, 12, 11)).trades == []
     assert file_date(tmp_path / "2025-02-30.csv.gz") is None
+
+
+def test_a_mistyped_drop_folder_fails_the_job_before_it_starts(tmp_path):
+    with pytest.raises(ConfigurationError, match=r"drop folder .*trades_vl does not exist"):
+        run_nightly("2025-12-11", engine_or_url="postgresql://nobody@127.0.0.1:1/none", drop_folder=tmp_path / "trades_vl")
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(ConfigurationError, match=r"drop folder .*a-file is not a folder"):
+        find_files(tmp_path / "a-file", dt.date(2025, 12, 11))
 
 
 def test_secrets_are_found_and_the_file_blanked(tmp_path):

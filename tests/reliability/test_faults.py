@@ -170,8 +170,13 @@ def test_server_stopped_mid_nightly(cluster, market, env, tmp_path):
     stop_immediately(cluster)
     check_failed_cleanly(proc, cluster.password())
     cluster.start()
-    assert scalar(url, "select count(*) from ticks") <= digest(clean_url, "ticks")[0]  # stopped in ingest or later
+    # the stopped run could not record its outcome: it is still marked running
+    assert scalar(url, "select count(*) from job_runs where status = 'running'") == 1
     run_ok(args, url, env)
+    # the next run for the date closed it as interrupted, and recorded its own success
+    assert scalar(url, "select count(*) from job_runs where status = 'running'") == 0
+    assert scalar(url, "select count(*) from job_runs where status = 'failed' and error like 'interrupted:%'") == 1
+    assert scalar(url, "select count(*) from job_runs where status = 'ok'") == 1
     for table in ("ticks", "ohlcv_1min", "ohlcv_daily", "events", "symbols"):
         assert digest(url, table) == digest(clean_url, table), table
     # and once more: nothing changes

@@ -56,6 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--start")
     a.add_argument("--end")
     a.add_argument("--csv", help="write the summary table to this CSV file")
+    a.add_argument("--adjustment", choices=["splits", "all", "none"], default="splits",
+                   help="price adjustment of the bars forward returns are computed on (default splits)")
     a.add_argument("--dask-scheduler", metavar="ADDRESS",
                    help="compute forward returns on this Dask scheduler (default: TICKSTOCK_DASK_SCHEDULER)")
     a.set_defaults(handler=run_audit)
@@ -75,7 +77,7 @@ def run_scan(args) -> int:
     from ..events import scan
 
     report = scan(symbols, _split(args.patterns), timeframe=args.timeframe, start=args.start, end=args.end,
-                  engine_or_url=args.url, adjustment=None if args.adjustment == "none" else args.adjustment, session=args.session,
+                  engine_or_url=args.url, adjustment=_adjustment(args.adjustment), session=args.session,
                   client=args.dask_scheduler)
     print(report)
     for name, n in sorted(report.per_pattern.items()):
@@ -83,11 +85,17 @@ def run_scan(args) -> int:
     return 0
 
 
+def _adjustment(choice: str) -> str | None:
+    return None if choice == "none" else choice
+
+
 def run_audit(args) -> int:
     from ..events import audit
 
     result = audit(args.url, symbols=_split(args.symbols), patterns=_split(args.patterns), timeframe=args.timeframe,
-                   horizons=tuple(args.horizons), start=args.start, end=args.end, client=args.dask_scheduler)
+                   horizons=tuple(args.horizons), start=args.start, end=args.end, client=args.dask_scheduler,
+                   adjustment=_adjustment(args.adjustment))
+    print(f"forward returns on {result.adjustment or 'raw'} bars")
     table = result.table()
     if args.csv:
         table.to_csv(args.csv, index=False)

@@ -36,7 +36,8 @@ SUMMARY_COLUMNS = ["pattern", "timeframe", "direction", "horizon", "events", "n"
 class AuditResult:
     """``summary``: one row per (pattern, timeframe, direction, horizon), sortable;
     ``returns``: one row per event and horizon (symbol, timestamp, pattern, timeframe,
-    direction, horizon, forward_return, hit); ``baseline``: per horizon over all audited symbols."""
+    direction, horizon, forward_return, hit); ``baseline``: per horizon over all audited symbols;
+    ``adjustment``: the bars the returns were computed on (None raw, "splits", "all")."""
 
     summary: pd.DataFrame
     returns: pd.DataFrame
@@ -44,6 +45,7 @@ class AuditResult:
     timeframe: str
     horizons: tuple[int, ...]
     symbols: list[str] = field(default_factory=list)
+    adjustment: str | None = "splits"
 
     def table(self, horizon: int | None = None) -> pd.DataFrame:
         """The summary (of one horizon), best excess mean first."""
@@ -87,9 +89,9 @@ def _forward_returns_of(engine, symbols, events, tf, start, end, horizons, daily
 
 
 def _audit_group(url, group, *, events, timeframe, start, end, horizons, daily, adjustment):
-    """A Dask task: forward returns of one symbol group, read with a connection of its own."""
-    return _forward_returns_of(get_engine(url), group, events[events["symbol"].isin(group)], timeframe, start, end,
-                               horizons, daily, adjustment)
+    """A Dask task: forward returns of one symbol group (``events`` are that group's), read with
+    a connection of its own."""
+    return _forward_returns_of(get_engine(url), group, events, timeframe, start, end, horizons, daily, adjustment)
 
 
 def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None = None,
@@ -129,7 +131,8 @@ def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None
     else:
         url = engine.url.render_as_string(hide_password=False)
         parts = map_symbol_groups(_audit_group, chosen, url=url, client=dask_client, group_size=max(1, batch),
-                                  events=events, timeframe=tf, start=start, end=end, horizons=horizons, daily=daily,
+                                  group_kwargs=lambda group: {"events": events[events["symbol"].isin(group)]},
+                                  timeframe=tf, start=start, end=end, horizons=horizons, daily=daily,
                                   adjustment=adjustment)
     pieces, base = [], {}
     for part_pieces, part_base in parts:
@@ -168,4 +171,4 @@ def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None
         brow.append({"horizon": h, "n": len(b), "mean": b.mean() if len(b) else np.nan,
                      "median": b.median() if len(b) else np.nan, "up_rate": float((b > 0).mean()) if len(b) else np.nan})
     return AuditResult(summary=summary, returns=returns, baseline=pd.DataFrame(brow), timeframe=tf,
-                       horizons=horizons, symbols=list(chosen))
+                       horizons=horizons, symbols=list(chosen), adjustment=adjustment)

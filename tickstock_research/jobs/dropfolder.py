@@ -34,16 +34,25 @@ class DropFiles:
     tickers: list[Path] = field(default_factory=list)
 
 
+def check_drop_folder(folder: str | Path | None) -> None:
+    """Raise ConfigurationError when a drop folder is given but is not a folder: a mistyped
+    path must fail the job, not make it load nothing and report success."""
+    if folder is not None and not Path(folder).is_dir():
+        from ..errors import ConfigurationError
+
+        what = "is not a folder" if Path(folder).exists() else "does not exist"
+        raise ConfigurationError(f"drop folder {folder} {what}")
+
+
 def find_files(folder: str | Path | None, date: dt.date, catch_up: bool = True) -> DropFiles:
     """Trade files for ``date`` (and, with ``catch_up``, every earlier dated file, so nights
     that were missed or files that arrived late are picked up), oldest first, plus every
-    reference-tickers JSON file."""
+    reference-tickers JSON file. No folder (None): nothing to load."""
     found = DropFiles()
     if folder is None:
         return found
+    check_drop_folder(folder)
     root = Path(folder)
-    if not root.is_dir():
-        return found
     dated = []
     for path in root.rglob("*"):
         if not path.is_file():

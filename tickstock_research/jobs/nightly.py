@@ -43,7 +43,7 @@ from ..sessions import is_session, sessions
 from ..sqlfiles import query
 from ..types import EngineOrURL, TimestampLike
 from . import steps as st
-from .dropfolder import find_files
+from .dropfolder import check_drop_folder, find_files
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,7 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
     symbol groups on its workers; aggregation always runs in the database.
     """
     t0 = time.perf_counter()
+    check_drop_folder(drop_folder)
     day = pd.Timestamp(date).date() if date is not None else default_date()
     syms = _symbols_arg(symbols)
     engine = get_engine(engine_or_url, environ)
@@ -161,6 +162,7 @@ def _run_locked(result: NightlyResult, engine, syms, drop_folder, reports_dir: P
                 notebook, timeframes, lookback_sessions, timeout, t0, dask_client=None) -> None:
     day = result.date
     with engine.begin() as conn:
+        conn.execute(query("queries/jobs", "close_stale_runs"), {"job": JOB, "run_date": day})
         result.run_id = conn.execute(query("queries/jobs", "start_run"), {"job": JOB, "run_date": day}).scalar()
     error = None
     try:

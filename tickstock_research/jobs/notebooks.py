@@ -96,7 +96,7 @@ def audit_events() -> nbformat.NotebookNode:
     return _nb("Audit pattern events",
                "Optionally scan, then judge the recorded pattern events: counts, forward returns and "
                "hit rates per pattern and timeframe.",
-               [_params('start: str = ""  # first date YYYY-MM-DD (empty: 30 days before end)',
+               [_params('start: str = ""  # first date YYYY-MM-DD (empty: audit 250 sessions, list 30 days before end)',
                         'end: str = ""  # last date (empty: the last completed session)',
                         'symbols: str = ""  # comma-separated symbols (empty: all)',
                         'patterns: str = ""  # comma-separated pattern names (empty: all)',
@@ -106,7 +106,7 @@ def audit_events() -> nbformat.NotebookNode:
                 _code("ctx = r.context(end or None, symbols=symbols)\n"
                       "steps.scan(ctx.engine, ctx.symbols, start or None, ctx.date, [timeframe], "
                       "steps.split(patterns)) if scan_first else None"),
-                _md("## Audit"), _code("r.audit_table(ctx)"),
+                _md("## Audit"), _code("r.audit_table(ctx, start or None, patterns, timeframe)"),
                 _md("## Events"), _code("r.events_in_range(ctx, start or None, patterns, timeframe)")])
 
 

@@ -351,14 +351,19 @@ def event_charts(ctx: ReportContext, max_charts: int = 8, sessions_back: int = 9
     return out
 
 
-def audit_table(ctx: ReportContext, sessions_back: int = 250) -> pd.DataFrame:
-    """The event audit of daily events over the last ``sessions_back`` sessions: count, forward
-    returns and hit rate per pattern against the baseline, best excess return first. It runs on
-    the Dask scheduler in ``TICKSTOCK_DASK_SCHEDULER`` when the job set one."""
+def audit_table(ctx: ReportContext, start: str | dt.date | None = None, patterns: Sequence[str] | str | None = None,
+                timeframe: str = "1d", sessions_back: int = 250) -> pd.DataFrame:
+    """The audit of the events of ``timeframe`` (some ``patterns``, default all) from ``start``
+    (default: ``sessions_back`` sessions before the date) to the date: count, forward returns and
+    hit rate per pattern against the baseline, best excess return first. It runs on the Dask
+    scheduler in ``TICKSTOCK_DASK_SCHEDULER`` when the job set one."""
     from ..events import audit
+    from .steps import split
 
-    start = ctx.date - dt.timedelta(days=int(sessions_back * 1.5))
-    return audit(ctx.engine, symbols=ctx.symbols, start=start, end=ctx.date).table()
+    if not start:
+        start = ctx.date - dt.timedelta(days=int(sessions_back * 1.5))
+    return audit(ctx.engine, symbols=ctx.symbols, patterns=split(patterns), timeframe=timeframe,
+                 start=start, end=ctx.date).table()
 
 
 # ----------------------------------------------------------------------------------------- database

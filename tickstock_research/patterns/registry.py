@@ -43,13 +43,10 @@ def register(cls: type[Pattern] | None = None, *, name: str | None = None, repla
         if not (isinstance(klass, type) and issubclass(klass, Pattern)):
             raise PatternError(f"register() expects a Pattern subclass; got {klass!r}")
         key = name or klass.name or klass.__name__
-        if name:
-            klass.name = name
-        elif not klass.name:
-            klass.name = klass.__name__
         old = _REGISTRY.get(key)
         if old is not None and old is not klass and old.__module__.startswith(_BUILTIN_MODULE) and not replace:
             raise PatternError(f"pattern {key!r} is one of the kit's patterns; pass replace=True to override it")
+        klass.name = key          # only once accepted: a refused class keeps its own name
         _REGISTRY[key] = klass
         return klass
 
