@@ -38,6 +38,11 @@ def test_ranges():
     assert resolve_dates(None, pd.Timestamp("2024-03-08", tz=ny), ny) == (None, dt.date(2024, 3, 7))
     with pytest.raises(InvalidRangeError):
         resolve_range("2024-03-09", "2024-03-08")
+    # a bare end is its whole day: a start later that day is a valid range, not an error
+    assert resolve_range("2024-03-08 15:00", "2024-03-08", ny) == (
+        pd.Timestamp("2024-03-08 15:00", tz="UTC"), pd.Timestamp("2024-03-09 05:00", tz="UTC"))
+    with pytest.raises(InvalidRangeError):
+        resolve_range("2024-03-09 06:00", "2024-03-08", ny)   # after the whole New York day
 
 
 def test_nanosecond_bounds_round_up():

@@ -106,6 +106,18 @@ def test_newer_schema_is_refused(new_database):
                              "values (9999, 'future', 'x', '99')"))
     with pytest.raises(SchemaVersionError, match=r"9999 is newer than this kit supports"):
         init_schema(url)
+    # refused before anything changed: the plain database did not get TimescaleDB on the way
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from pg_extension where extname = 'timescaledb'")).scalar() == 0
+
+
+def test_a_plain_database_stays_plain_when_init_runs_again(new_database):
+    url = new_database("plain", label="stays_plain")
+    report = init_schema(url)                      # extension="auto", on a server that has TimescaleDB
+    assert report.tier == "plain" and report.applied == []
+    assert any("stays plain" in n for n in report.notes), report.notes
+    with get_engine(url).connect() as conn:
+        assert conn.execute(sa.text("select count(*) from pg_extension where extname = 'timescaledb'")).scalar() == 0
 
 
 PRICES = ["187.1234", "1.08765", "0.00000812", "64123.12345678", "0.0001", "123456789.123456789"]
@@ -171,3 +183,18 @@ def test_grants_are_applied_on_both_tiers(tier_url):
         temp = conn.execute(sa.text("select has_database_privilege('tickstock_analyst', current_database(), 'TEMP'), "
                                     "has_database_privilege('tickstock_writer', current_database(), 'TEMP')")).one()
     assert tuple(temp) == (False, True)
+
+
+def test_space_partitions_are_set_on_a_new_database_only(new_database):
+    from tickstock_research.schema.tiers import space_partitions_of
+
+    url = new_database(None, init=False, label="space_parts")
+    init_schema(url, space_partitions=4)
+    engine = get_engine(url)
+    with engine.connect() as conn:
+        assert space_partitions_of(conn) == {"ticks": 4}
+        assert describe(conn, url).features["space partitions"] == "ticks x4"
+    again = init_schema(url, space_partitions=100)     # an existing table keeps its layout, with a note
+    assert any("already has 4 space partition(s)" in n for n in again.notes), again.notes
+    with engine.connect() as conn:
+        assert space_partitions_of(conn) == {"ticks": 4}

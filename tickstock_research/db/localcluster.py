@@ -300,15 +300,14 @@ class LocalCluster:
         self._chown(self.data_dir)
         self._check_reachable()
         password = secrets.token_urlsafe(24)
-        old_umask = os.umask(0o077)
+        pwfile = self.data_dir.parent / f".initdb-pw-{secrets.token_hex(4)}"
+        old_umask = os.umask(0o077)     # both files are created private: never readable by others
         try:
             self.password_file.write_text(password + "\n")
+            pwfile.write_text(password + "\n")
         finally:
             os.umask(old_umask)
-        pwfile = self.data_dir.parent / f".initdb-pw-{secrets.token_hex(4)}"
-        pwfile.write_text(password + "\n")
         self._chown(pwfile)
-        os.chmod(pwfile, 0o600)
         try:
             self._run([str(pg_bin / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-E", "UTF8",
                        "--no-locale", "--auth-host=scram-sha-256", "--auth-local=scram-sha-256",

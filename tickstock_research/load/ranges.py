@@ -47,14 +47,17 @@ def resolve_range(start: TimestampLike | None, end: TimestampLike | None,
     """UTC ``[lo, hi)`` bounds for a start and end (see the module rules); ``None`` stays ``None``."""
     lo = None if start is None else (_local_midnight(start, tz) if is_bare_date(start) else to_utc(start))
     if end is None:
-        hi = point = None
+        hi = None
     elif is_bare_date(end):
-        point = _local_midnight(end, tz)
         hi = _local_midnight(pd.Timestamp(pd.Timestamp(end).date()) + pd.Timedelta(days=1), tz)
     else:
-        hi = point = to_utc(end)
-    if lo is not None and point is not None and lo > point:
-        raise InvalidRangeError(f"start {start!r} is after end {end!r}")
+        hi = to_utc(end)
+    if lo is not None and hi is not None:
+        # a bare end is its whole day, so a start later that day is fine; two bare dates are
+        # compared as dates (a start the day after a bare end would otherwise be an empty range)
+        later_date = is_bare_date(start) and is_bare_date(end) and pd.Timestamp(start).date() > pd.Timestamp(end).date()
+        if lo > hi or later_date:
+            raise InvalidRangeError(f"start {start!r} is after end {end!r}")
     return lo, hi
 
 

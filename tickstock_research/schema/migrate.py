@@ -144,21 +144,11 @@ def init_schema(
 def _migrate(conn: Connection, extension: str, space_partitions: int | None) -> SchemaReport:
     report = SchemaReport(version=0)
     server = tiers.server_facts(conn)
-    want_tsdb = extension != "none" and server.timescaledb_loadable
-    if extension == "require" and not server.timescaledb_loadable and not server.timescaledb:
-        raise FeatureUnavailableError(
-            "TimescaleDB was required but the server does not have it "
-            f"(available: {server.available_timescaledb or 'no'}, preloaded: {'timescaledb' in server.preload})"
-        )
-    if want_tsdb and not server.timescaledb:
-        conn.execute(query("queries/schema", "create_timescaledb"))
-        conn.commit()
-    elif extension == "auto" and server.available_timescaledb and not server.timescaledb_loadable:
-        report.notes.append("TimescaleDB is installed but not in shared_preload_libraries; using plain PostgreSQL")
-
-    conn.execute(query("queries/schema", "version_table"))
-    conn.commit()
-    applied = {row.version: row for row in conn.execute(query("queries/schema", "applied_versions"))}
+    # what is there already, read before anything is changed: a refused init changes nothing
+    applied = {}
+    if conn.execute(query("queries/schema", "version_table_exists")).scalar():
+        applied = {row.version: row for row in conn.execute(query("queries/schema", "applied_versions"))}
+    conn.rollback()
     known = {m.version: m for m in migrations()}
     newer = sorted(v for v in applied if v not in known and v > max(known))
     if newer:
@@ -166,6 +156,26 @@ def _migrate(conn: Connection, extension: str, space_partitions: int | None) -> 
             f"database schema version {max(applied)} is newer than this kit supports ({max(known)}); "
             f"upgrade tickstock-research (installed {__version__})"
         )
+    if extension == "require" and not server.timescaledb_loadable and not server.timescaledb:
+        raise FeatureUnavailableError(
+            "TimescaleDB was required but the server does not have it "
+            f"(available: {server.available_timescaledb or 'no'}, preloaded: {'timescaledb' in server.preload})"
+        )
+    # the tier is chosen when the schema is created: re-running ``init`` on a plain database
+    # keeps it plain (``--require-timescaledb`` converts it on purpose)
+    created_plain = bool(applied) and not server.timescaledb
+    want_tsdb = extension != "none" and server.timescaledb_loadable and not (extension == "auto" and created_plain)
+    if want_tsdb and not server.timescaledb:
+        conn.execute(query("queries/schema", "create_timescaledb"))
+        conn.commit()
+    elif extension == "auto" and created_plain and server.timescaledb_loadable:
+        report.notes.append("this database was created on the plain tier and stays plain "
+                            "(`tickstock db init --require-timescaledb` converts it)")
+    elif extension == "auto" and server.available_timescaledb and not server.timescaledb_loadable:
+        report.notes.append("TimescaleDB is installed but not in shared_preload_libraries; using plain PostgreSQL")
+
+    conn.execute(query("queries/schema", "version_table"))
+    conn.commit()
     for mig in migrations():
         if mig.version in applied:
             if applied[mig.version].checksum != mig.checksum:
