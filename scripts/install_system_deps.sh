@@ -52,8 +52,12 @@ apt_update_once() {
 
 if ! have_pg; then
   log "installing postgresql-${PG_MAJOR}"
-  apt_update_once
-  apt-get install -y -qq "postgresql-${PG_MAJOR}" >/dev/null
+  if ! { apt_update_once && apt-get install -y -qq "postgresql-${PG_MAJOR}" >/dev/null; }; then
+    log "MISSING: PostgreSQL ${PG_MAJOR} server could not be installed from this machine's apt sources."
+    log "Install PostgreSQL ${PG_MAJOR}+ server binaries (e.g. from apt.postgresql.org), or set"
+    log "TICKSTOCK_DATABASE_URL to an existing server; the kit itself installs next."
+    exit 0
+  fi
 fi
 
 # Optional: headless Chromium for the real-browser check of the HTML report (best effort).
@@ -67,18 +71,20 @@ fi
 if have_tsdb; then exit 0; fi
 
 log "building TimescaleDB (Apache-only) from Debian's ${TSDB_SUITE} source package"
-apt_update_once
-apt-get install -y -qq "postgresql-server-dev-${PG_MAJOR}" cmake dpkg-dev gcc make >/dev/null
+no_tsdb() {
+  log "$1"
+  log "MISSING: TimescaleDB for PostgreSQL ${PG_MAJOR}. Install timescaledb-2-postgresql-${PG_MAJOR} (Timescale's repository) or build Debian's 'timescaledb' source package; the kit continues on plain PostgreSQL."
+  exit 0
+}
+{ apt_update_once && apt-get install -y -qq "postgresql-server-dev-${PG_MAJOR}" cmake dpkg-dev gcc make >/dev/null; } \
+  || no_tsdb "the build tools (postgresql-server-dev-${PG_MAJOR}, cmake, gcc, make) could not be installed"
 
 # The archive URI the system already uses for Debian itself; we only add another suite of it,
 # and only inside a private apt configuration.
 mirror="$(grep -rhoE '^(URIs:|deb(-src)?)[[:space:]]+[^[:space:]]+/debian/?([[:space:]]|$)' \
             /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
           | grep -oE '[a-z]+://[^[:space:]]+/debian/?' | head -n1 || true)"
-if [ -z "${mirror}" ]; then
-  log "could not find a Debian archive in the system's apt sources; install TimescaleDB by hand."
-  exit 0
-fi
+[ -n "${mirror}" ] || no_tsdb "could not find a Debian archive in the system's apt sources"
 
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
@@ -87,9 +93,10 @@ printf 'deb-src %s %s main\n' "${mirror%/}" "${TSDB_SUITE}" > "${work}/sources.l
 APT_PRIVATE=(-o "Dir::Etc::SourceList=${work}/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
              -o "Dir::State::Lists=${work}/lists" -o "Dir::Cache=${work}/cache"
              -o "APT::Sandbox::User=root")
-apt-get "${APT_PRIVATE[@]}" update -qq
-( cd "${work}/src" && apt-get "${APT_PRIVATE[@]}" source -qq --download-only timescaledb >/dev/null \
-  && dpkg-source -x --no-check ./timescaledb_*.dsc tsdb >/dev/null )
+{ apt-get "${APT_PRIVATE[@]}" update -qq \
+  && ( cd "${work}/src" && apt-get "${APT_PRIVATE[@]}" source -qq --download-only timescaledb >/dev/null \
+       && dpkg-source -x --no-check ./timescaledb_*.dsc tsdb >/dev/null ); } \
+  || no_tsdb "Debian's ${TSDB_SUITE} timescaledb source package could not be fetched"
 cd "${work}/src/tsdb"
 # The build's own output (including git's complaints that the source is not a checkout) goes
 # to a log that is shown only when the build fails.
@@ -98,7 +105,6 @@ if ! { ./bootstrap -DPG_CONFIG="${PG_BIN}/pg_config" -DAPACHE_ONLY=ON -DREGRESS_
                    -DWARNINGS_AS_ERRORS=OFF -DCMAKE_BUILD_TYPE=Release \
        && make -s -C build -j"$(nproc)" install; } >"${build_log}" 2>&1; then
   tail -n 30 "${build_log}" >&2
-  log "the TimescaleDB build failed (output above)"
-  exit 1
+  no_tsdb "the TimescaleDB build failed (output above)"
 fi
-if have_tsdb; then log "TimescaleDB installed."; else log "TimescaleDB build finished but the extension was not found"; exit 1; fi
+if have_tsdb; then log "TimescaleDB installed."; else no_tsdb "the TimescaleDB build finished but the extension was not found"; fi
