@@ -92,3 +92,21 @@ def test_errors(loader):
         loader.bars("T1", "5min", "2024-03-09 10:00", "2024-03-09 09:00")
     with pytest.raises(InvalidRangeError):
         loader.ticks("T1", "not a time", END)
+
+
+def test_a_callers_engine_in_another_time_zone_reads_the_same_ticks(loader, ticks_data):
+    """An Engine the caller made, whose sessions default to New York time and German dates, is
+    switched to UTC by the kit: the fast reader parses the server's timestamps as UTC."""
+    import sqlalchemy as sa
+
+    from tickstock_research.load import HistoricalLoader
+
+    url = loader.engine.url.render_as_string(hide_password=False)
+    theirs = sa.create_engine(url, connect_args={"options": "-c timezone=America/New_York -c DateStyle=German"})
+    try:
+        got = HistoricalLoader(theirs).ticks(TICK_SYMBOLS, START, END)
+        _check_equal(got, _expected(ticks_data, TICK_SYMBOLS))
+        with theirs.connect() as conn:
+            assert conn.execute(sa.text("select current_setting('timezone')")).scalar() == "UTC"
+    finally:
+        theirs.dispose()

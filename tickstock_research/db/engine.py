@@ -75,6 +75,19 @@ def create_engine(url: str | URL, **kwargs) -> Engine:
     return engine
 
 
+def _utc_on_checkout(dbapi_conn, record, proxy) -> None:
+    """Set ``timezone=UTC`` (and ISO dates) once per DBAPI connection of an Engine the kit did not create."""
+    if record.info.get("tickstock_utc"):
+        return
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'")
+    finally:
+        cur.close()
+    dbapi_conn.commit()      # outside any transaction of the caller's: checkout starts none
+    record.info["tickstock_utc"] = True
+
+
 def _connection_errors(context) -> None:
     """Turn "cannot connect" driver errors into DatabaseUnavailableError (password-free)."""
     orig = context.original_exception
@@ -86,9 +99,13 @@ def _connection_errors(context) -> None:
 def get_engine(engine_or_url: Engine | str | URL | None = None, environ: Mapping[str, str] | None = None) -> Engine:
     """Return an Engine for an Engine, a URL or None (configured URL, else the local cluster).
 
-    Engines made from URLs are cached per URL, so notebooks and jobs share a pool.
+    Engines made from URLs are cached per URL, so notebooks and jobs share a pool. A caller's
+    own Engine is used as it is, except that its connections are switched to UTC on checkout
+    (the kit's readers parse the server's timestamps as UTC).
     """
     if isinstance(engine_or_url, Engine):
+        if not sa.event.contains(engine_or_url, "checkout", _utc_on_checkout):
+            sa.event.listen(engine_or_url, "checkout", _utc_on_checkout)
         return engine_or_url
     parsed = resolve_url(engine_or_url, environ)
     key = parsed.render_as_string(hide_password=False)
