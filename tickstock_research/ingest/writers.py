@@ -357,10 +357,30 @@ def require_schema(engine) -> None:
             raise SchemaVersionError("the database schema predates ingest; run `tickstock db init` to upgrade it")
 
 
-def _progress_bar(progress: bool | None, total: int | None, table: str):
-    from tqdm.auto import tqdm
+def _in_kernel() -> bool:
+    """True inside a Jupyter (IPython) kernel: a notebook, where stderr is never a terminal."""
+    if "ipykernel" not in sys.modules:
+        return False
+    from IPython import get_ipython
 
-    disable = (progress is False) or (progress is None and not sys.stderr.isatty())
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in shell.config
+
+
+def _progress_bar(progress: bool | None, total: int | None, table: str):
+    """A tqdm bar: a widget in a notebook (text when ipywidgets is missing), text on a terminal,
+    none otherwise (cron, CI) unless ``progress=True``. With ``progress=None`` it only appears
+    after 2 s, so short loads print nothing."""
+    in_kernel = _in_kernel()
+    disable = (progress is False) or (progress is None and not (in_kernel or sys.stderr.isatty()))
+    from tqdm import tqdm
+
+    if in_kernel and not disable:
+        try:
+            import ipywidgets  # noqa: F401  (tqdm's notebook bar needs it)
+            from tqdm.notebook import tqdm
+        except ImportError:
+            pass
     return tqdm(total=total, unit="rows", unit_scale=True, desc=f"load {table}", disable=disable,
                 delay=0 if progress else 2.0, leave=False)
 
