@@ -5,6 +5,9 @@
    over SQLAlchemy+psycopg2, ADBC's PostgreSQL driver and ConnectorX. The peers run the same
    SELECT (same rows, same order) with ``price::float8`` so they also produce float64 prices,
    and their timestamps are made tz-aware UTC where they are not (the conversion is timed).
+   ConnectorX runs twice: on one connection, and in its own parallel mode on as many
+   connections as the kit (``partition_on="exchange"``, rows then not in one order). The kit is
+   also shown on one connection.
    Target: >= 6x pandas.read_sql and >= the fastest peer.
 2. 5-minute bars for 100 symbols over a month of 1-minute bars: ``HistoricalLoader.bars``
    (computed in the database) against pulling the 1-minute rows and resampling in pandas, with
@@ -20,6 +23,7 @@ options; every timing is the best of ``--repeat`` runs (medians printed too).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import os
 import secrets
@@ -188,10 +192,13 @@ def adbc_ticks(url, sql_text):
         return cur.fetch_arrow_table().to_pandas()
 
 
-def connectorx_ticks(url, sql_text):
+def connectorx_ticks(url, sql_text, partitions: int = 1):
+    """ConnectorX; with ``partitions`` > 1 it splits the query on ``exchange`` ranges over that
+    many connections (its own parallel mode, the peer of the kit's ``parallel``)."""
     import connectorx as cx
 
-    frame = cx.read_sql(url, sql_text, return_type="arrow").to_pandas()
+    extra = {"partition_on": "exchange", "partition_num": partitions} if partitions > 1 else {}
+    frame = cx.read_sql(url, sql_text, return_type="arrow", **extra).to_pandas()
     if frame["timestamp"].dt.tz is None:
         frame["timestamp"] = frame["timestamp"].dt.tz_localize("UTC")
     return frame
@@ -230,6 +237,12 @@ def main(argv=None) -> int:
     ap.add_argument("--skip", default="", help="comma list of peers to skip: read_sql,adbc,connectorx")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    missing = [peer for peer, module in (("adbc", "adbc_driver_postgresql"), ("connectorx", "connectorx"))
+               if peer not in skip and importlib.util.find_spec(module) is None]
+    if missing and args.part != "bars":
+        print(f"peer reader(s) not installed: {', '.join(missing)}; install them with "
+              f"`.venv/bin/pip install -e \".[bench]\"` or pass --skip {','.join(missing)}", file=sys.stderr)
+        return 2
     db = Database(args.url)
     try:
         symbols = seed(db.url, args.rows, args.symbols)
@@ -247,9 +260,10 @@ def main(argv=None) -> int:
             "pandas.read_sql (SQLAlchemy+psycopg2)": lambda: read_sql_ticks(engine, peer),
             "ADBC PostgreSQL driver": lambda: adbc_ticks(cx_url, peer),
             "ConnectorX": lambda: connectorx_ticks(cx_url, peer_cx),
+            f"ConnectorX (partition_num={args.parallel})": lambda: connectorx_ticks(cx_url, peer_cx, args.parallel),
         }
         names = {"pandas.read_sql (SQLAlchemy+psycopg2)": "read_sql", "ADBC PostgreSQL driver": "adbc",
-                 "ConnectorX": "connectorx"}
+                 "ConnectorX": "connectorx", f"ConnectorX (partition_num={args.parallel})": "connectorx"}
         results = {}
         if args.part == "bars":
             readers = {}
