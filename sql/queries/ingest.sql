@@ -21,6 +21,18 @@ SELECT symbol, "timestamp", price, volume, exchange, trade_id, sequence_number, 
 FROM ingest_stage_ticks
 ON CONFLICT DO NOTHING;
 
+-- name: correct_ticks
+-- Trades delivered again with a correction flag (a later file correcting or cancelling them):
+-- the stored copy takes the flag, and a fresh ingested_at so the rollup rebuilds its minute.
+-- Bind arrays of the batch's flagged trades only (few), matched on the primary key.
+UPDATE ticks AS t
+SET correction = f.correction, ingested_at = now()
+FROM unnest(%(symbols)s::text[], %(timestamps)s::timestamptz[], %(exchanges)s::smallint[],
+            %(trade_ids)s::text[], %(corrections)s::smallint[])
+     AS f (symbol, "timestamp", exchange, trade_id, correction)
+WHERE t.symbol = f.symbol AND t."timestamp" = f."timestamp" AND t.exchange = f.exchange
+  AND t.trade_id = f.trade_id AND t.correction IS DISTINCT FROM f.correction;
+
 -- name: copy_ohlcv_1min
 COPY ohlcv_1min ("timestamp", volume, open, high, low, close, vwap, trade_count, symbol, source)
 FROM STDIN (FORMAT binary);

@@ -14,6 +14,7 @@ from aggseed import execute, fetch, seed_ticks
 from conftest import GOLDEN, golden_ticks, seed_golden
 from tickstock_research.aggregate import gap_report, rollup, rollup_runs, run_rollup
 from tickstock_research.errors import JobError, JobLockedError
+from tickstock_research.ingest import load_ticks
 
 DAILY_SQL = "SELECT symbol, date, open, high, low, close, volume, trade_count FROM ohlcv_daily ORDER BY symbol, date"
 
@@ -67,8 +68,14 @@ def test_late_trade_is_picked_up_by_the_next_run(rollup_url):
 
 
 def test_trade_flagged_as_corrected_later_is_removed(rollup_url):
-    # a correction marks an existing trade (and, as any ingest write must, refreshes ingested_at)
-    execute(rollup_url, "UPDATE ticks SET correction = 1, ingested_at = now() WHERE trade_id = 'h1'")
+    # a later file delivers the stored late trade h1 again, now flagged as corrected: the load
+    # flags the stored copy (it adds no row) and the next rollup drops it from the bars
+    corrected = golden_ticks("golden_late_trade.csv").assign(exchange=1, correction=1)   # as seeded, flagged
+    load = load_ticks(corrected, rollup_url, progress=False)
+    assert (load.inserted, load.already_present, load.corrected) == (0, 1, 1)
+    assert fetch(rollup_url, "SELECT correction FROM ticks WHERE trade_id = 'h1'")["correction"].tolist() == [1]
+    again = load_ticks(corrected, rollup_url, progress=False)      # the same file once more: nothing changes
+    assert (again.inserted, again.corrected) == (0, 0)
     report = run_rollup(rollup_url)
     assert report.minutes.deleted == 1                  # the 15:00 minute had only that trade
     got = as_text(fetch(rollup_url, DAILY_SQL))

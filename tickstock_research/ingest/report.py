@@ -10,6 +10,8 @@ class LoadReport:
 
     ``rows_read = inserted + already_present + sum(rejected.values())``; ``rejected`` maps a
     quarantine reason (``non_positive_price``, ``unknown_symbol``, ...) to a row count.
+    ``corrected`` counts trades already present that this load flagged as corrected (a later
+    delivery correcting or cancelling them); the next rollup rebuilds their minutes.
 
     >>> r = LoadReport("ticks", ["a.csv"], rows_read=3, inserted=2, rejected={"negative_size": 1})
     >>> r.rejected_total
@@ -22,6 +24,7 @@ class LoadReport:
     inserted: int = 0
     already_present: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
+    corrected: int = 0
     duration_s: float = 0.0
     rows_per_second: float = 0.0
 
@@ -54,5 +57,7 @@ class LoadReport:
         ]
         for reason, count in sorted(self.rejected.items()):
             lines.append(f"    {reason:<22}{count:>10,}")
+        if self.corrected:
+            lines.append(f"  newly corrected  {self.corrected:>12,}  (already present, now flagged)")
         lines.append(f"  duration         {self.duration_s:>12.2f} s  ({self.rows_per_second:,.0f} rows/s)")
         return "\n".join(lines)

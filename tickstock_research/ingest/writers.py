@@ -66,6 +66,8 @@ class Prepared:
     q_lines: list[int] = field(default_factory=list)
     q_reasons: list[str] = field(default_factory=list)
     q_raws: list[str] = field(default_factory=list)
+    #: trades of the batch flagged as corrected (identity + flag), to update stored copies
+    corrections: dict | None = None
 
 
 @dataclass
@@ -87,6 +89,21 @@ def _symbol_order(c: v.Checked) -> v.Checked:
     if (order[1:] > order[:-1]).all():
         return c
     return c.take(order)
+
+
+def _corrections(c: v.Checked) -> dict | None:
+    """The identity and flag of the batch's corrected trades (bind arrays), or None when it has
+    none: a trade already stored unflagged and delivered again flagged must be updated, since the
+    merge otherwise keeps the stored row as it is."""
+    flagged = np.flatnonzero(np.asarray(c.cols["correction"]) != 0)
+    if not len(flagged):
+        return None
+    us = np.asarray(c.cols["timestamp"])[flagged]
+    return {"symbols": c.cols["symbol"].take(pa.array(flagged)).to_pylist(),
+            "timestamps": pd.to_datetime(us, unit="us", utc=True).to_pydatetime().tolist(),
+            "exchanges": np.asarray(c.cols["exchange"])[flagged].tolist(),
+            "trade_ids": c.cols["trade_id"].take(pa.array(flagged)).to_pylist(),
+            "corrections": np.asarray(c.cols["correction"])[flagged].tolist()}
 
 
 def _tick_columns(c: v.Checked) -> list[Column]:
@@ -179,6 +196,7 @@ class _Writer:
             prepared.symbols = pc.unique(checked.cols["symbol"]).to_pylist()
             if self.target.table == "ticks":
                 checked = _symbol_order(checked)
+                prepared.corrections = _corrections(checked)
             prepared.payload = encode_rows(self.target.columns(checked), checked.n)
         return prepared
 
@@ -253,9 +271,10 @@ class _Writer:
                         cur.execute(raw(Q, "load_finish"), {"status": "done", "id": load_id})
                         conn.commit()
                         continue
-                    inserted, direct = self._write(conn, item, known, direct, load_id)
+                    inserted, corrected, direct = self._write(conn, item, known, direct, load_id)
                     report.rows_read += item.rows_read
                     report.inserted += inserted
+                    report.corrected += corrected
                     report.already_present += item.valid - inserted
                     for reason, count in item.rejected.items():
                         report.reject(reason, count)
@@ -288,8 +307,9 @@ class _Writer:
                 conn.close()
         return report.finish(time.perf_counter() - started)
 
-    def _write(self, conn, item: Prepared, known: set[str], direct: bool, load_id) -> tuple[int, bool]:
-        """Write one batch in one transaction; returns (rows inserted, try direct COPY next time)."""
+    def _write(self, conn, item: Prepared, known: set[str], direct: bool, load_id) -> tuple[int, int, bool]:
+        """Write one batch in one transaction; returns (rows inserted, stored rows newly flagged
+        as corrected, try direct COPY next time)."""
         table = self.target.table
         for attempt in range(RETRIES + 1):
             cur = conn.cursor()
@@ -299,7 +319,7 @@ class _Writer:
                     if self.policy == "reject":   # deleted since the load started
                         raise UnknownSymbolError(new)
                     cur.execute(raw(Q, "register_symbols"), {"symbols": new})
-                inserted = 0
+                inserted = corrected = 0
                 if item.payload is not None:
                     staged = not direct or attempt > 0
                     if not staged:
@@ -315,6 +335,9 @@ class _Writer:
                         cur.execute(raw(Q, f"merge_{table}"))
                         inserted = cur.rowcount
                         direct = inserted == item.valid
+                        if item.corrections:
+                            cur.execute(raw(Q, "correct_ticks"), item.corrections)
+                            corrected = cur.rowcount
                 if item.q_lines:
                     cur.execute(raw(Q, "quarantine_rows"), {
                         "target": table, "source": item.source.name, "source_key": item.source.key,
@@ -324,7 +347,7 @@ class _Writer:
                     "already_present": item.valid - inserted, "rejected": item.rows_read - item.valid})
                 conn.commit()
                 known.update(new)
-                return inserted, direct
+                return inserted, corrected, direct
             except (psycopg2.errors.DeadlockDetected, psycopg2.errors.SerializationFailure):
                 conn.rollback()
                 if attempt == RETRIES:
