@@ -158,6 +158,15 @@ SELECT current_setting('enable_nestloop') AS nestloop, current_setting('enable_m
 SELECT set_config('enable_nestloop', :nestloop, true), set_config('enable_mergejoin', :mergejoin, true),
        set_config('jit', :jit, true);
 
+-- name: ticks_exist
+-- Whether the chunk holds any trade at all (corrected ones included). None means its ticks are
+-- gone (dropped by retention, or never loaded here): its minutes are the only copy and stay.
+SELECT EXISTS (
+    SELECT 1 FROM ticks t
+    WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
+      AND (CAST(:symbols AS text[]) IS NULL OR t.symbol = ANY(CAST(:symbols AS text[])))
+) AS present;
+
 -- name: minute_bars_stale
 -- Tick-built bars of the chunk not rewritten by :minute_bars in this transaction.
 DELETE FROM ohlcv_1min m

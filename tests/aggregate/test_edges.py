@@ -114,3 +114,32 @@ def test_first_build_fallback_to_upsert(edge_url, monkeypatch):
     report = build_minute_bars("2024-06-03", "2024-06-03", engine_or_url=tier_url)
     assert report.bars == 3
     pd.testing.assert_frame_equal(before, fetch(tier_url, sql))
+
+
+def test_rebuilding_days_whose_ticks_are_gone_keeps_their_bars(tier_url):
+    """Retention drops old ticks but keeps the bars built from them: a range rebuild (the
+    rollup's ``start``/``end``) over those days must leave minutes and daily bars as they were,
+    while a day that still has ticks, all corrected, loses its bars as it should."""
+    from aggseed import execute
+    from tickstock_research.aggregate import run_rollup
+
+    seed_symbols(tier_url, ["RET"])
+    day1 = pd.Timestamp("2024-06-04 14:30", tz="UTC")      # 10:30 New York, 2024-06-04
+    day2 = pd.Timestamp("2024-06-05 14:30", tz="UTC")
+    frame = pd.DataFrame({"symbol": "RET", "timestamp": [day1, day1 + pd.Timedelta(minutes=1), day2],
+                          "price": ["10", "11", "12"], "volume": [5, 7, 9], "trade_id": ["r1", "r2", "r3"],
+                          "exchange": 1, "correction": 0})
+    seed_ticks(tier_url, frame)
+    run_rollup(tier_url, start="2024-06-04", end="2024-06-05", symbols=["RET"])
+    minutes_sql = "SELECT \"timestamp\", close, volume FROM ohlcv_1min WHERE symbol = 'RET' ORDER BY 1"
+    daily_sql = "SELECT date, open, close, volume FROM ohlcv_daily WHERE symbol = 'RET' ORDER BY 1"
+    before_min, before_day = fetch(tier_url, minutes_sql), fetch(tier_url, daily_sql)
+    assert len(before_min) == 3 and before_day["volume"].tolist() == [12, 9]
+
+    execute(tier_url, "DELETE FROM ticks WHERE symbol = 'RET' AND \"timestamp\" < '2024-06-05'")   # as retention
+    execute(tier_url, "UPDATE ticks SET correction = 1 WHERE trade_id = 'r3'")                      # day 2: all corrected
+    report = run_rollup(tier_url, start="2024-06-04", end="2024-06-05", symbols=["RET"])
+    after_min, after_day = fetch(tier_url, minutes_sql), fetch(tier_url, daily_sql)
+    assert after_min.equals(before_min.iloc[:2].reset_index(drop=True))     # day 1 kept, day 2's minute gone
+    assert after_day.equals(before_day.iloc[:1].reset_index(drop=True))
+    assert report.minutes.deleted == 1

@@ -43,7 +43,8 @@ def minute_chunk(conn: Connection, lo: pd.Timestamp, hi: pd.Timestamp, symbols: 
                  work_mem: str | None = WORK_MEM) -> ChunkResult:
     """Rebuild the minutes of [lo, hi) (minute-aligned UTC) for ``symbols`` (None: all) in one
     INSERT .. SELECT .. ON CONFLICT statement, then delete the chunk's tick-built bars it no
-    longer produces. A chunk without any bar yet (a first build) takes a plain INSERT instead,
+    longer produces (unless the chunk has no ticks left at all: retention dropped them, and
+    its bars are kept). A chunk without any bar yet (a first build) takes a plain INSERT instead,
     in a savepoint: should another writer have inserted bars of the chunk meanwhile, the unique
     violation rolls that back and the upsert runs. The caller owns the transaction."""
     if work_mem:
@@ -64,7 +65,11 @@ def minute_chunk(conn: Connection, lo: pd.Timestamp, hi: pd.Timestamp, symbols: 
         row = conn.execute(query(FAMILY, "minute_bars"), params).one()
     conn.execute(query(FAMILY, "minute_plan_restore"), {"nestloop": plan.nestloop, "mergejoin": plan.mergejoin,
                                                      "jit": plan.jit})
-    deleted = 0 if fresh else conn.execute(query(FAMILY, "minute_bars_stale"), params).rowcount
+    deleted = 0
+    # stale bars go only while the chunk still has its ticks: a rebuild of days whose ticks
+    # retention dropped must not delete the minutes, the only copy of that history left
+    if not fresh and (row.trades > 0 or conn.execute(query(FAMILY, "ticks_exist"), params).scalar()):
+        deleted = conn.execute(query(FAMILY, "minute_bars_stale"), params).rowcount
     return ChunkResult(int(row.bars), int(row.trades), deleted)
 
 
