@@ -112,19 +112,29 @@ def test_scan_survives_a_killed_worker(seeded, client):
 
     pids = client.run(os.getpid)
     killed = {}
+    done = threading.Event()
 
-    def kill_one_soon():
-        time.sleep(1.5)  # tasks of 1 symbol take >= 0.4 s each: the scan is in the middle
+    def kill_one_mid_scan():
+        # wait until some symbols' events are written (tasks of 1 symbol take >= 0.4 s each)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not done.is_set() and len(events_of(seeded)) == 0:
+            time.sleep(0.05)
         addr, pid = sorted(pids.items())[0]
+        killed["events_before"] = len(events_of(seeded))
+        killed["scan_finished"] = done.is_set()
         os.kill(pid, signal.SIGKILL)
         killed["pid"] = pid
 
-    killer = threading.Thread(target=kill_one_soon)
+    killer = threading.Thread(target=kill_one_mid_scan)
     killer.start()
     report = scan(SYMBOLS, patterns=patterns, timeframe="1d", start="2023-03-01", end="2023-12-29",
                   engine_or_url=seeded, client=client, batch=1)
+    done.set()
     killer.join()
-    assert killed, "the worker was not killed"
+    # the kill really came in the middle: some events written, not all, the scan still running
+    assert not killed["scan_finished"], "the scan finished before the worker could be killed"
+    assert 0 < killed["events_before"] < len(reference), killed
+    assert killed["pid"] not in client.run(os.getpid).values()     # the worker process was replaced
     got = events_of(seeded)
     assert not got.duplicated(["symbol", "timestamp", "pattern", "timeframe"]).any()
     pd.testing.assert_frame_equal(got, reference)
