@@ -1,15 +1,15 @@
-"""``tickstock ingest ticks|bars|symbols PATH...``: load files and print the load report."""
+"""``tickstock ingest ticks|bars|symbols|splits|dividends|events PATH...``: load files and print the load report."""
 from __future__ import annotations
 
 import argparse
 import json
 
-from ..ingest import load_bars, load_symbols, load_ticks
+from ..ingest import load_bars, load_events, load_symbols, load_ticks
 from ..ingest.writers import DEFAULT_BATCH_ROWS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("ingest", help="load ticks, bars or symbols from CSV, CSV.gz, Parquet or JSON files")
+    p = sub.add_parser("ingest", help="load ticks, bars, symbols, corporate actions or events from files")
     isub = p.add_subparsers(dest="ingest_command", metavar="WHAT", required=True)
 
     def common(q: argparse.ArgumentParser, symbols_policy: bool = True) -> None:
@@ -33,13 +33,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = isub.add_parser("symbols", help="reference data (Massive /v3/reference/tickers JSON, CSV)")
     common(s, symbols_policy=False)
     s.set_defaults(handler=symbols)
-    for kind, what in (("splits", "/v3/reference/splits"), ("dividends", "/v3/reference/dividends")):
-        c = isub.add_parser(kind, help=f"corporate actions (Massive {what} JSON pages, CSV)")
+    kinds = (("splits", "corporate actions (Massive /v3/reference/splits JSON pages, CSV)"),
+             ("dividends", "corporate actions (Massive /v3/reference/dividends JSON pages, CSV)"),
+             ("events", "pattern events (CSV or Parquet, e.g. written by `tickstock events list --csv`)"))
+    for kind, what in kinds:
+        c = isub.add_parser(kind, help=what)
         c.add_argument("paths", nargs="+", metavar="PATH", help="files to load")
         c.add_argument("--unknown-symbols", choices=["register", "reject"], default="register",
                        help="symbols not in `symbols`: add a minimal row (default) or quarantine the rows")
         c.add_argument("--json", action="store_true", help="print the report as JSON")
-        c.set_defaults(handler=corporate, kind=kind)
+        c.set_defaults(handler=corporate if kind != "events" else events, kind=kind)
 
 
 def _show(args, report) -> int:
@@ -72,3 +75,7 @@ def corporate(args) -> int:
     report = loader(args.paths, args.url, unknown_symbols=args.unknown_symbols)
     print(json.dumps(report.to_dict(), indent=2, default=str) if args.json else report)
     return 0
+
+
+def events(args) -> int:
+    return _show(args, load_events(args.paths, args.url, unknown_symbols=args.unknown_symbols))

@@ -3,8 +3,9 @@
 >>> from tickstock_research.ingest import load_ticks
 >>> print(load_ticks("2024-01-02.csv.gz"))   # doctest: +SKIP
 """
+from .events import load_events
 from .report import LoadReport
 from .symbols import load_symbols
 from .writers import load_bars, load_ticks
 
-__all__ = ["LoadReport", "load_ticks", "load_bars", "load_symbols"]
+__all__ = ["LoadReport", "load_ticks", "load_bars", "load_symbols", "load_events"]
