@@ -223,3 +223,15 @@ def test_frame_indexed_by_time(db):
     assert load_ticks(frame, db).inserted == 2
     got = fetch(db, 'select "timestamp" from ticks order by 1')["timestamp"].tolist()
     assert got == list(idx)
+
+
+def test_prices_of_every_market_load_exactly_through_the_loader(db, tmp_path):
+    """SPEC: stock (4 decimals), forex (5) and crypto (8+) prices round-trip exactly, here
+    through a CSV file and load_ticks (the schema test covers plain SQL inserts)."""
+    prices = ["187.1234", "1.08765", "0.00000812", "64123.12345678", "0.0001", "0.000012345678", "99999.99999999"]
+    csv = tmp_path / "markets.csv"
+    csv.write_text("symbol,timestamp,price,volume,trade_id\n" + "".join(
+        f"X:BTCUSD,2024-01-02T00:00:0{i}Z,{p},1,m{i}\n" for i, p in enumerate(prices)))
+    assert load_ticks(csv, db).inserted == len(prices)
+    got = fetch(db, "select price::text as p from ticks where symbol = 'X:BTCUSD' order by trade_id")["p"].tolist()
+    assert got == prices

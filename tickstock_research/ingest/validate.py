@@ -42,6 +42,7 @@ REASONS = [
     "close_outside_range",
     "trade_id_too_long",
     "unknown_symbol",
+    "fractional_size",      # volumes are whole units (bigint); a fractional trade size cannot be stored
 ]
 CODE = {r: i for i, r in enumerate(REASONS)}
 
@@ -327,7 +328,7 @@ def check_ticks(batch: pa.RecordBatch, *, now_ns: int) -> Checked:
     vol, vnull = number(cols["volume"], chk)
     chk.flag(~vnull & ~np.isfinite(vol), "not_finite")
     chk.flag(vol < 0, "negative_size")
-    chk.flag(np.isfinite(vol) & (np.floor(vol) != vol), "unparsable")
+    chk.flag(np.isfinite(vol) & (np.floor(vol) != vol), "fractional_size")
     out.cols["volume"] = np.where(np.isfinite(vol), vol, 0).astype(np.int64)
     for name, lo, hi in (("exchange", -32768, 32767), ("correction", -32768, 32767), ("tape", -32768, 32767),
                          ("sequence_number", -2**63, 2**63 - 1)):
