@@ -6,8 +6,12 @@ otherwise identical trades (same symbol, microsecond, exchange, price and volume
 So two distinct trades at the same instant are both kept, and the same trade read from two
 overlapping files gets the same id both times (and is stored once).
 
-Occurrence numbers continue across batch boundaries (the counts of the two previous batches are
-carried), so the batch size does not change the ids.
+Occurrence numbers continue across batch boundaries: the counts of the two previous batches are
+carried, so the batch size does not change the ids of time-ordered input (vendor files are), where
+identical trades sit next to each other. Memory stays bounded because older counts are dropped:
+in an id-less file *not* in time order, an identical trade recurring more than two batches
+(500,000 rows by default) later is numbered from 0 again and read as the same trade; give such
+input a ``trade_id`` (or sort it by time) to keep every one.
 """
 from __future__ import annotations
 
