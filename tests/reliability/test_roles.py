@@ -23,6 +23,7 @@ from tickstock_research.aggregate import build_daily_bars, build_minute_bars
 from tickstock_research.db.engine import create_engine, dispose_engines
 from tickstock_research.errors import TickstockError
 from tickstock_research.ingest import load_ticks
+from tickstock_research.schema.roles import create_login
 
 PACKAGE = Path(__file__).resolve().parents[2] / "tickstock_research"
 
@@ -36,11 +37,9 @@ def analyst(database_url):
     build_daily_bars("2024-01-03", "2024-01-03", engine_or_url=database_url)
     admin = psycopg2.connect(database_url)
     admin.autocommit = True
-    name, password = f"t_analyst_{secrets.token_hex(4)}", "An4lyst-" + secrets.token_hex(12)
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s IN ROLE tickstock_analyst").format(sql.Identifier(name)),
-                    (password,))
-    url = make_url(database_url).set(username=name, password=password).render_as_string(hide_password=False)
+    name = f"t_analyst_{secrets.token_hex(4)}"
+    url = create_login(name, "analyst", database_url)     # the kit's own way to make an analyst login
+    assert make_url(url).username == name and make_url(url).database == make_url(database_url).database
     yield url
     dispose_engines()
     with admin.cursor() as cur:
@@ -202,3 +201,41 @@ def test_no_sql_is_built_by_string_formatting_in_the_package():
     found = {str(p.relative_to(PACKAGE)): hits for p in sorted(PACKAGE.rglob("*.py"))
              if (hits := sql_built_from_strings(p.read_text(encoding="utf-8")))}
     assert found == {}
+
+
+def test_a_writer_login_from_the_cli_and_name_checks(database_url, cli_env):
+    """``tickstock db login NAME --role writer`` prints a URL that connects (the server checks the
+    SCRAM verifier computed by the kit) and may write; the password itself never reached the
+    server (only the verifier is stored); a name that is not an identifier is refused."""
+    import subprocess
+    import sys
+
+    name = f"t_writer_{secrets.token_hex(4)}"
+    proc = subprocess.run([sys.executable, "-m", "tickstock_research.cli.main", "--url", database_url, "db", "login",
+                           name, "--role", "writer"], env=cli_env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    url = proc.stdout.strip()
+    password = make_url(url).password
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("INSERT INTO symbols(symbol) VALUES ('WRITER_OK') ON CONFLICT DO NOTHING")
+            cur.execute("SELECT pg_has_role(current_user, 'tickstock_writer', 'member')")
+            assert cur.fetchone()[0] is True
+    finally:
+        conn.close()
+    admin = psycopg2.connect(database_url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (name,))
+            stored = cur.fetchone()[0]
+            assert stored.startswith("SCRAM-SHA-256$4096:") and password not in stored
+            cur.execute("DELETE FROM symbols WHERE symbol = 'WRITER_OK'")
+            cur.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+            cur.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+    finally:
+        admin.close()
+    for bad in ("Robert'); DROP TABLE ticks;--", "UPPER", "1abc", ""):
+        with pytest.raises(TickstockError, match="not valid"):
+            create_login(bad, "analyst", database_url)

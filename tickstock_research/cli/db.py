@@ -1,4 +1,4 @@
-"""``tickstock db start|stop|status|url|init|info`` and ``tickstock maintain``."""
+"""``tickstock db start|stop|status|url|init|info|login`` and ``tickstock maintain``."""
 from __future__ import annotations
 
 import argparse
@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--space-partitions", type=int, default=None,
                    help="hash partitions of ticks by symbol on a new database (default 1; the seed used 100)")
     p.set_defaults(handler=init)
+    p = dbsub.add_parser("login", help="create (or reset) a login in the analyst or writer role and print its URL")
+    p.add_argument("name", help="login name (lower-case letters, digits, underscores)")
+    p.add_argument("--role", choices=["analyst", "writer"], default="analyst",
+                   help="analyst: reads everything, writes nothing (default); writer: loads data and records events")
+    p.set_defaults(handler=login)
     p = dbsub.add_parser("info", help="server version, tier, features and schema version")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=info)
@@ -67,6 +72,13 @@ def status(args) -> int:
 
 def url(args) -> int:
     print(libpq_url(_url(args)))
+    return 0
+
+
+def login(args) -> int:
+    from ..schema.roles import create_login
+
+    print(libpq_url(create_login(args.name, args.role, _url(args))))
     return 0
 
 
