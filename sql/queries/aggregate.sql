@@ -354,3 +354,7 @@ ORDER BY symbol, date;
 -- name: work_mem
 -- Memory for the sorts of one build transaction (SET LOCAL), so a chunk sorts in memory.
 SELECT set_config('work_mem', :value, true);
+
+-- name: daily_bars_built
+-- Whether ohlcv_daily holds any bar built here (from minutes), whatever its session filter.
+SELECT EXISTS (SELECT 1 FROM ohlcv_daily WHERE source = 'minutes') AS present;

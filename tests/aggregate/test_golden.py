@@ -8,9 +8,10 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from aggseed import fetch
+from aggseed import execute, fetch
 from conftest import GOLDEN
-from tickstock_research.aggregate import build_daily_bars, build_minute_bars
+from tickstock_research.aggregate import build_daily_bars, build_minute_bars, run_rollup
+from tickstock_research.errors import ConfigurationError
 
 MINUTES_SQL = ("SELECT symbol, \"timestamp\", open, high, low, close, volume, trade_count, vwap, source "
                "FROM ohlcv_1min ORDER BY symbol, \"timestamp\"")
@@ -58,18 +59,56 @@ def test_minute_bars_by_symbol_and_range(golden_url):
     assert report.bars == 2 and report.inputs == 2
 
 
+def clear_daily(url: str) -> None:
+    """Empty the built daily bars and forget their session filter (how a database switches it)."""
+    execute(url, "DELETE FROM ohlcv_daily WHERE source = 'minutes'")
+    execute(url, "DELETE FROM tickstock_settings WHERE key = 'daily_session'")
+
+
 @pytest.mark.parametrize("session", ["regular", "extended", "all"])
 def test_daily_bars_match_golden(golden_url, session):
     build_minute_bars("2024-03-01", "2024-12-01", engine_or_url=golden_url)
-    report = build_daily_bars("2024-03-01", "2024-12-01", session=session, engine_or_url=golden_url)
+    if session != "regular":
+        clear_daily(golden_url)
+    try:
+        report = build_daily_bars("2024-03-01", "2024-12-01", session=session, engine_or_url=golden_url)
+        want = expected("golden_daily.csv")
+        want = want[want["session"] == session].drop(columns="session").reset_index(drop=True)
+        got = fetch(golden_url, DAILY_SQL)
+        check_bars(got, want, "date")
+        # no bar on the Thanksgiving holiday, nor on the weekend for the stock
+        assert "2024-11-28" not in set(got["date"].astype(str))
+        assert not ((got["symbol"] == "AAA") & got["date"].astype(str).isin(["2024-03-09", "2024-03-10"])).any()
+        assert report.bars == len(want)
+        if session != "regular":    # the loader reads the stored bars for the filter they were built with
+            from tickstock_research.load import HistoricalLoader
+
+            stored = HistoricalLoader(golden_url).bars(["AAA"], "1d", "2024-03-01", "2024-12-01", session=session)
+            mine = want[want["symbol"] == "AAA"]
+            assert stored["volume"].tolist() == mine["volume"].astype(int).tolist()
+    finally:
+        if session != "regular":
+            clear_daily(golden_url)
+
+
+def test_a_daily_build_never_overwrites_bars_of_another_session(golden_url):
+    build_minute_bars("2024-03-01", "2024-12-01", engine_or_url=golden_url)
+    build_daily_bars("2024-03-01", "2024-12-01", session="regular", engine_or_url=golden_url)
+    before = fetch(golden_url, DAILY_SQL)
+    with pytest.raises(ConfigurationError, match="holds regular-session daily bars; a extended-session build"):
+        build_daily_bars("2024-03-01", "2024-12-01", session="extended", engine_or_url=golden_url)
+    with pytest.raises(ConfigurationError, match="holds regular-session daily bars"):
+        run_rollup(golden_url, start="2024-03-08", end="2024-03-08", session="all")
+    pd.testing.assert_frame_equal(fetch(golden_url, DAILY_SQL), before)
+    # extended daily bars on read, from the minutes, equal the hand-worked golden ones
+    from tickstock_research.load import HistoricalLoader
+
     want = expected("golden_daily.csv")
-    want = want[want["session"] == session].drop(columns="session").reset_index(drop=True)
-    got = fetch(golden_url, DAILY_SQL)
-    check_bars(got, want, "date")
-    # no bar on the Thanksgiving holiday, nor on the weekend for the stock
-    assert "2024-11-28" not in set(got["date"].astype(str))
-    assert not ((got["symbol"] == "AAA") & got["date"].astype(str).isin(["2024-03-09", "2024-03-10"])).any()
-    assert report.bars == len(want)
+    want = want[(want["session"] == "extended") & (want["symbol"] == "AAA")].reset_index(drop=True)
+    got = HistoricalLoader(golden_url).bars("AAA", "1d", "2024-03-01", "2024-12-01", session="extended")
+    assert [str(d) for d in got.index.date] == list(want["date"])
+    assert got["volume"].tolist() == want["volume"].astype(int).tolist()
+    assert got["close"].tolist() == want["close"].astype(float).tolist()
 
 
 def test_daily_bars_regular_vwap_by_hand(golden_url):

@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from ..errors import InvalidRangeError, UnknownSymbolError
+from ..errors import ConfigurationError, InvalidRangeError, UnknownSymbolError
 from ..sessions import calendar_for, to_utc
 from ..sqlfiles import query
 from ..types import TimestampLike
@@ -19,6 +19,33 @@ MINUTE = pd.Timedelta(minutes=1)
 DAY = pd.Timedelta(days=1)
 #: Upper bound of windows passed to one statement (keeps arrays and transactions small).
 MAX_WINDOWS = 20_000
+
+
+def daily_session(conn: Connection) -> str:
+    """The session filter the stored daily bars are built with: ``regular`` unless the first
+    daily build of this database chose another (kept in ``tickstock_settings``)."""
+    from ..schema.migrate import get_setting
+
+    return get_setting(conn, "daily_session", "regular")
+
+
+def claim_daily_session(conn: Connection, session: str) -> None:
+    """Refuse a daily build whose session filter differs from the stored bars' own: one
+    ``extended`` build over ``regular`` bars would silently change what every daily read, scan,
+    audit and dividend adjustment sees. An empty table takes the first build's filter."""
+    from ..schema.migrate import get_setting, put_setting
+
+    stored = get_setting(conn, "daily_session")
+    current = stored or "regular"
+    if session == current:
+        return
+    if stored is None and not conn.execute(query(FAMILY, "daily_bars_built")).scalar():
+        put_setting(conn, "daily_session", session)
+        return
+    raise ConfigurationError(
+        f"ohlcv_daily holds {current}-session daily bars; a {session}-session build would overwrite them. "
+        f"Read {session}-session daily bars with HistoricalLoader.bars(..., '1d', session='{session}'), "
+        "which computes them from the 1-minute bars")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from ..sessions import session_bounds, sessions, to_date
 from ..sessions.calendar import check_session_filter
 from ..sqlfiles import query
 from ..types import EngineOrURL, SessionFilter, TimestampLike
-from ._common import FAMILY, ChunkResult, MAX_WINDOWS, BuildReport, Timer, symbol_calendars, symbol_list, utc_list
+from ._common import (FAMILY, ChunkResult, MAX_WINDOWS, BuildReport, Timer, claim_daily_session, symbol_calendars,
+                      symbol_list, utc_list)
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,9 @@ def build_daily_bars(start: TimestampLike | Iterable[TimestampLike], end: Timest
 
     ``start`` may instead be a list of session dates (``end`` None). Sessions come from each
     symbol's calendar; ``session`` picks regular (default), extended or all hours. Idempotent.
+    The table holds one session filter (the first build's, regular by default; the loader reads
+    it for that filter and computes the others from the minutes): a build with another filter
+    raises ConfigurationError rather than overwrite the stored bars.
 
     >>> build_daily_bars("2024-11-29", "2024-11-29", ["SPY"], url=url).bars   # doctest: +SKIP
     1
@@ -107,7 +111,8 @@ def build_daily_bars(start: TimestampLike | Iterable[TimestampLike], end: Timest
     if d1 < d0:
         raise InvalidRangeError(f"empty or reversed range: start {d0} is after end {d1}")
     engine = get_engine(engine_or_url)
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        claim_daily_session(conn, session)
         cals = symbol_calendars(conn, symbol_list(symbols))
     windows = session_windows(cals, d0, d1, session, days)
     report = BuildReport("ohlcv_daily", d0, d1, session=session)

@@ -42,7 +42,8 @@ from ..sessions import ALWAYS_OPEN, exchange_tz, session_bounds, sessions, to_da
 from ..sessions.calendar import check_session_filter
 from ..sqlfiles import query
 from ..types import EngineOrURL, SessionFilter, TimestampLike
-from ._common import DAY, FAMILY, MAX_WINDOWS, BuildReport, Timer, symbol_calendars, symbol_list, utc_list
+from ._common import (DAY, FAMILY, MAX_WINDOWS, BuildReport, Timer, claim_daily_session, symbol_calendars,
+                      symbol_list, utc_list)
 from .daily import build_daily_windows
 from .minutes import WORK_MEM, build_minute_windows
 
@@ -284,6 +285,7 @@ def run_rollup(engine_or_url: EngineOrURL = None, *, start: TimestampLike | None
 
 def _run(engine, mode, start, end, wanted, session, check_gaps, work_mem, timer) -> RollupReport:
     with engine.begin() as conn:
+        claim_daily_session(conn, session)
         conn.execute(query(FAMILY, "close_stale_runs"))
         marks = {r.stage: pd.Timestamp(r.horizon) for r in conn.execute(query(FAMILY, "watermarks"))}
         cals = symbol_calendars(conn, wanted)

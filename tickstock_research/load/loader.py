@@ -86,6 +86,7 @@ class HistoricalLoader:
 
     def __init__(self, engine_or_url: EngineOrURL | Engine = None, *, parallel: int = 2):
         self.engine = get_engine(engine_or_url)
+        self._daily_session: str | None = None
         self.parallel = max(1, int(parallel))
 
     # ------------------------------------------------------------------ symbols
@@ -213,11 +214,11 @@ class HistoricalLoader:
         - ``session``: ``"regular"`` (open to close, 13:00 on early closes), ``"extended"``
           (04:00-20:00 New York) or ``"all"`` (the whole session date), from the exchange
           calendar; holidays have no bars.
-        - ``1d`` reads ``ohlcv_daily`` (built for the regular session); ``1w`` groups those
-          sessions by exchange week (Monday-Sunday) and ``1mo`` by month, each labelled by its
-          first session date; weeks/months cut by ``start``/``end`` are partial. With
-          ``session="extended"`` or ``"all"`` daily and longer bars are built from
-          ``ohlcv_1min`` instead, for that session filter.
+        - ``1d`` reads ``ohlcv_daily`` (built for the regular session unless the database's
+          first daily build chose another); ``1w`` groups those sessions by exchange week
+          (Monday-Sunday) and ``1mo`` by month, each labelled by its first session date;
+          weeks/months cut by ``start``/``end`` are partial. For another session filter
+          (``"extended"``, ``"all"``) daily and longer bars are built from ``ohlcv_1min``.
         - ``adjust``: ``None`` (raw, as traded), ``"splits"`` (prices divided and volumes
           multiplied by the cumulative split ratio after each bar) or ``"all"`` (splits plus the
           multiplicative dividend adjustment ``1 - dividend / previous close``), as of the range's
@@ -313,9 +314,18 @@ class HistoricalLoader:
             return None, None
         return d0, d1
 
+    def _stored_daily_session(self) -> str:
+        """The session filter of the stored daily bars (read once per loader)."""
+        if self._daily_session is None:
+            from ..aggregate._common import daily_session
+
+            with self.engine.connect() as conn:
+                self._daily_session = daily_session(conn)
+        return self._daily_session
+
     def _bars_group(self, cal, group, tf: Timeframe, start, end, session, align, days=None) -> pd.DataFrame | None:
         tz = _tz(cal)
-        if not tf.intraday and session == "regular":
+        if not tf.intraday and session == self._stored_daily_session():
             d0, d1 = resolve_dates(start, end, tz)
             if d0 is not None and d1 is not None and d0 > d1:
                 return None
