@@ -47,8 +47,8 @@ def test_nightly_report_has_every_section_and_the_day_numbers(nightly, market):
     assert ingest.details["loads"][0]["inserted"] == len(day)
     earlier = [e for e in ingest.details["already_loaded"] if e["kind"] == "trades"]
     assert len(earlier) == len(market.files) - 1
-    # bars built: one daily bar per symbol that traded in the regular session
-    assert f"<td>{day['ticker'].nunique()}</td>" in html
+    # bars built, the totals row: symbols that traded, then every trade of the day's file
+    assert re.search(rf"<td>{day['ticker'].nunique()}</td>\s*<td>{len(day)}</td>", html)
     # events of the day: the planted formations, found by the scan and charted
     assert "HeadAndShoulders" in html and "DoubleBottom" in html
     assert f"{market.symbols[0]}: " in html and f"{market.symbols[1]}: " in html   # chart titles

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tickstock_research.aggregate import build_daily_bars
 from tickstock_research.load import HistoricalLoader
 
-from . import reference, seeding
+from . import seeding
 
 STOCKS = ["AAA", "BBB"]
 TICK_SYMBOLS = ["T1", "T2", "T3"]
@@ -30,7 +31,9 @@ def ticks_data() -> pd.DataFrame:
 def seeded(tier_url, minutes, ticks_data) -> str:
     seeding.add_symbols(tier_url, STOCKS + TICK_SYMBOLS)
     seeding.copy_rows(tier_url, "ohlcv_1min", minutes, seeding.BAR_COLUMNS)
-    seeding.copy_rows(tier_url, "ohlcv_daily", seeding.daily_rows(reference.daily(minutes)), seeding.DAILY_COLUMNS)
+    # daily bars built by the kit's own SQL from those minutes: the loader's 1d reads are then
+    # checked against pandas (reference.daily), an independent second implementation
+    build_daily_bars(DAYS[0].date(), DAYS[-1].date(), engine_or_url=tier_url)
     seeding.copy_rows(tier_url, "ticks", ticks_data, seeding.TICK_COLUMNS)
     return tier_url
 

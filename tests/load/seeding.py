@@ -16,9 +16,6 @@ from tickstock_research.sessions import session_bounds, sessions
 TICK_COLUMNS = ["symbol", "timestamp", "price", "volume", "exchange", "trade_id", "sequence_number",
                 "conditions", "correction"]
 BAR_COLUMNS = ["symbol", "timestamp", "open", "high", "low", "close", "volume", "vwap", "trade_count"]
-DAILY_COLUMNS = ["symbol", "date", "open", "high", "low", "close", "volume", "vwap", "trade_count"]
-
-
 def connect(url: str):
     conn = psycopg2.connect(url, options="-c timezone=UTC")
     conn.autocommit = False
@@ -112,11 +109,3 @@ def random_minutes(symbols, days, seed: int = 2, tz: str = "America/New_York",
                                     "close": c, "volume": vol, "vwap": vwap,
                                     "trade_count": rng.integers(1, 100, n).astype("int64")}))
     return pd.concat(frames, ignore_index=True)
-
-
-def daily_rows(daily: pd.DataFrame) -> pd.DataFrame:
-    """A reference daily frame (index ``date``) as rows for ``ohlcv_daily``."""
-    out = daily.reset_index()
-    out["date"] = out["date"].dt.strftime("%Y-%m-%d")
-    out["vwap"] = out["vwap"].round(8)
-    return out
