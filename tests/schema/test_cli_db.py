@@ -86,8 +86,10 @@ def test_embedded_cluster_lifecycle(cli_env, has_timescaledb):
         assert run(["db", "init"], cli_env).returncode == 0
         info = run(["db", "info"], cli_env)
         assert info.returncode == 0 and "schema version:  " in info.stdout
-        if has_timescaledb:
-            assert "tier:            apache" in info.stdout or "tier:            timescale" in info.stdout
+        if has_timescaledb:   # issue 2: TimescaleDB 2.x, licence apache, hypertables on ticks and ohlcv_1min
+            assert "TimescaleDB 2." in info.stdout and "licence apache" in info.stdout, info.stdout
+            assert "tier:            apache" in info.stdout
+            assert "ohlcv_1min, ticks" in info.stdout
     finally:
         stop = run(["db", "stop"], cli_env)
     assert stop.returncode == 0 and "stopped" in stop.stdout
