@@ -10,7 +10,7 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from aggseed import execute, fetch, seed_ticks
+from aggseed import execute, fetch, seed_symbols, seed_ticks
 from conftest import GOLDEN, golden_ticks, seed_golden
 from tickstock_research.aggregate import gap_report, rollup, rollup_runs, run_rollup
 from tickstock_research.errors import JobError, JobLockedError
@@ -171,3 +171,20 @@ def test_cli_aggregate(rollup_url, cli_env):
     out = subprocess.run(cmd[:-6] + ["--symbols", "NOPE", "--start", "2024-11-29"], env=cli_env,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 2 and "unknown symbol" in out.stderr
+
+
+def test_a_day_whose_trades_are_all_corrected_loses_its_daily_bar(fresh_tier_url):
+    """Incremental runs: a later file flags every trade of a session as corrected; the next run
+    deletes the session's minutes and, though no minute is left to say so, its daily bar."""
+    url = fresh_tier_url
+    seed_symbols(url, ["ALLC"])
+    trades = pd.DataFrame({"symbol": "ALLC", "timestamp": pd.to_datetime(["2024-03-08 15:00", "2024-03-08 15:01"], utc=True),
+                           "price": ["10", "11"], "volume": [5, 6], "trade_id": ["c1", "c2"], "exchange": 1})
+    load_ticks(trades, url, progress=False)
+    run_rollup(url)
+    assert fetch(url, "SELECT volume FROM ohlcv_daily WHERE symbol = 'ALLC'")["volume"].tolist() == [11]
+    assert load_ticks(trades.assign(correction=1), url, progress=False).corrected == 2
+    report = run_rollup(url)
+    assert report.minutes.deleted == 2
+    assert fetch(url, "SELECT count(*) AS n FROM ohlcv_1min WHERE symbol = 'ALLC'")["n"].tolist() == [0]
+    assert fetch(url, "SELECT count(*) AS n FROM ohlcv_daily WHERE symbol = 'ALLC'")["n"].tolist() == [0]

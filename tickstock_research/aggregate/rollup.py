@@ -357,10 +357,13 @@ def _incremental(engine, report, cals, wanted, session, work_mem, new_marks) -> 
     new_marks["minutes"] = _horizon(engine)
     with engine.connect() as conn:
         rows = conn.execute(query(FAMILY, "dirty_minute_days"), {"since": _since(report.minutes_since)}).all()
-    mdays = pd.DataFrame(rows, columns=["symbol", "day", "minutes"])
+    mdays = pd.DataFrame(rows, columns=["symbol", "day", "minutes"])[["symbol", "day"]]
+    # plus the days stage 1 rebuilt: where it deleted every minute (all trades flagged as
+    # corrected) no minute is left to carry a new built_at, and the daily bar must still go
+    mdays = pd.concat([mdays, days[["symbol", "day"]]], ignore_index=True).drop_duplicates()
     if wanted:
         mdays = mdays[mdays["symbol"].isin(wanted)]
-    windows = pair_windows(touched_sessions(mdays[["symbol", "day"]], cals), cals, session)
+    windows = pair_windows(touched_sessions(mdays, cals), cals, session)
     report.dirty_sessions = len(windows)
     if not windows.empty:
         build_daily_windows(engine, windows, report.daily)
