@@ -46,6 +46,16 @@ def test_candlestick_marks_events_with_details():
     assert pd.Timestamp(fig2.data[2].x[0]).tz is None
 
 
+def test_daily_candlesticks_skip_weekends_and_holidays():
+    # sessions of the 2024 Thanksgiving week (XNYS): Mon-Wed, Thanksgiving closed, Fri, next Mon
+    days = pd.DatetimeIndex(["2024-11-25", "2024-11-26", "2024-11-27", "2024-11-29", "2024-12-02"])
+    bars = pd.DataFrame({"open": 10.0, "high": 11.0, "low": 9.0, "close": 10.5, "volume": 100}, index=days)
+    breaks = candlestick(bars).layout.xaxis.rangebreaks
+    assert [list(b.values) for b in breaks] == [["2024-11-28", "2024-11-30", "2024-12-01"]]
+    intraday = bars.set_axis(pd.date_range("2024-11-25 14:30", periods=5, freq="min", tz="UTC"))
+    assert not candlestick(intraday).layout.xaxis.rangebreaks
+
+
 def test_forward_return_distribution():
     returns = pd.DataFrame({"symbol": "A", "timestamp": pd.Timestamp("2024-01-02", tz="UTC"),
                             "pattern": ["X", "X", "Y", "X"], "timeframe": "1d",

@@ -55,7 +55,7 @@ def nightly_report() -> nbformat.NotebookNode:
                 _md("## Gaps and reconciliation"), _code("r.quality_checks(ctx)"),
                 _md("### Gaps found by this night's rollup"), _code("r.gaps_table(ctx)"),
                 _md("### Daily volume against its minutes"), _code("r.reconciliation(ctx)"),
-                _md("## Events of the day"), _code("r.events_summary(ctx)"), _code("r.events_of_day(ctx)"),
+                _md("## Events of the day"), _code("r.events_summary(ctx)"), _code("r.events_table(ctx)"),
                 _md("### Charts"), _code("r.display_all(r.event_charts(ctx, max_charts, sessions_back))"),
                 _md("## Event audit"), _code("r.audit_table(ctx)"),
                 _md("## Database size and compression"), _code("r.database_size(ctx)")])

@@ -177,10 +177,19 @@ def load_table(ctx: ReportContext) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame({"result": [ctx.step("ingest").get("summary", "no load in this run")]})
     frame = pd.DataFrame(rows)
-    front = [c for c in ("file", "kind", "when", "rows_read", "inserted", "already_present", "rejected",
+    front = [c for c in ("file", "kind", "when", "rows_read", "inserted", "already_present", "corrected", "rejected",
                          "duration_s", "rows_per_second") if c in frame.columns]
     rest = [c for c in frame.columns if c not in front and c != "loaded_at"]
-    return frame[front + rest]
+    frame = frame[front + rest]
+    for col in ("rows_read", "inserted", "already_present", "corrected", "rows_per_second"):
+        if col in frame.columns:     # whole numbers, blank where a row has none (not 0.0 / NaN)
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").round().astype("Int64")
+    if "duration_s" in frame.columns:
+        frame["duration_s"] = pd.to_numeric(frame["duration_s"], errors="coerce").round(2)
+    if "rejected" in frame.columns:   # reason -> rows, shown as "reason: rows"
+        frame["rejected"] = frame["rejected"].map(
+            lambda r: ", ".join(f"{k}: {v}" for k, v in sorted(r.items())) if isinstance(r, dict) else r)
+    return frame
 
 
 def _frame(sql_name: str, ctx: ReportContext, params: dict, family: str = "queries/jobs_report") -> pd.DataFrame:
@@ -293,6 +302,19 @@ def events_of_day(ctx: ReportContext) -> pd.DataFrame:
     ev = ev[daily | intraday]
     ev["price"] = pd.to_numeric(ev["price"], errors="coerce")
     return _only(ev.drop(columns=["details"]), ctx)
+
+
+def events_table(ctx: ReportContext) -> pd.DataFrame:
+    """The events of the day as a reader wants them: ``when`` is the session date of a daily
+    event and the New York time of an intraday one."""
+    ev = events_of_day(ctx)
+    cols = ["symbol", "when", "pattern", "timeframe", "direction", "price"]
+    if ev.empty:
+        return pd.DataFrame(columns=cols)
+    ts = pd.to_datetime(ev["timestamp"], utc=True)
+    local = ts.dt.tz_convert("America/New_York").dt.strftime("%Y-%m-%d %H:%M")
+    ev = ev.assign(when=ts.dt.strftime("%Y-%m-%d").where(ev["timeframe"].eq("1d"), local + " New York"))
+    return ev[cols].reset_index(drop=True)
 
 
 def events_summary(ctx: ReportContext) -> pd.DataFrame:

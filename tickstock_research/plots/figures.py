@@ -73,7 +73,21 @@ def candlestick(bars: pd.DataFrame, events: pd.DataFrame | None = None, title: s
                       legend=dict(orientation="h", y=1.02, x=0), margin=dict(t=60, l=50, r=20, b=30))
     fig.update_yaxes(title_text="price", row=1, col=1)
     fig.update_yaxes(title_text="volume", row=2, col=1)
+    gaps = _non_session_days(x)
+    if gaps:   # daily bars: no empty slots for weekends and holidays, the bars sit side by side
+        fig.update_xaxes(rangebreaks=[dict(values=gaps)])
     return fig
+
+
+def _non_session_days(index) -> list[str]:
+    """The calendar days without a bar between the first and last bar of a daily index (weekends,
+    holidays), or [] for intraday bars."""
+    idx = pd.DatetimeIndex(index)
+    if len(idx) < 2 or not (idx == idx.normalize()).all():
+        return []
+    days = idx.tz_localize(None) if idx.tz is not None else idx
+    every = pd.date_range(days.min(), days.max(), freq="D")
+    return [d.strftime("%Y-%m-%d") for d in every.difference(days)]
 
 
 def forward_return_distribution(audit_result, horizons=None, title: str | None = None) -> go.Figure:
