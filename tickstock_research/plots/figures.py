@@ -70,7 +70,7 @@ def candlestick(bars: pd.DataFrame, events: pd.DataFrame | None = None, title: s
                             line=dict(width=1, color="black")),
                 hovertext=hover, hoverinfo="text"), row=1, col=1)
     fig.update_layout(title=title, xaxis_rangeslider_visible=False, hovermode="closest",
-                      legend=dict(orientation="h", y=1.02, x=0), margin=dict(t=60, l=50, r=20, b=30))
+                      legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0), margin=dict(t=110, l=50, r=20, b=30))
     fig.update_yaxes(title_text="price", row=1, col=1)
     fig.update_yaxes(title_text="volume", row=2, col=1)
     gaps = _non_session_days(x)
