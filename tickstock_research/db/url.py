@@ -44,7 +44,7 @@ def parse_url(url: str | URL) -> URL:
             raise ConfigurationError("empty database URL; expected postgresql://user:password@host:port/dbname")
         try:
             parsed = make_url(text)
-        except (ArgumentError, ValueError) as exc:
+        except (ArgumentError, ValueError):
             raise ConfigurationError(
                 f"malformed database URL {redact(text)!r}; expected postgresql://user:password@host:port/dbname"
             ) from None

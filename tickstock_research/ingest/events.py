@@ -30,7 +30,7 @@ from ..sqlfiles import raw
 from ..types import EngineOrURL, UnknownSymbolPolicy
 from .report import LoadReport
 from .sources import Source, SourceLike, sources_of
-from .validate import SYMBOL_MAX
+from .validate import SYMBOL_MAX, is_missing
 from .writers import require_schema
 
 Q = "queries/ingest"
@@ -102,7 +102,7 @@ def _read(src: Source) -> pd.DataFrame:
 
 def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | None]:
     """The row ready for the writer, or the quarantine reason of its first problem."""
-    if any(_missing(rec.get(c)) for c in REQUIRED):
+    if any(is_missing(rec.get(c)) for c in REQUIRED):
         return None, "missing_value"
     symbol, pattern = str(rec["symbol"]).strip(), str(rec["pattern"]).strip()
     if len(symbol) > SYMBOL_MAX:
@@ -159,7 +159,7 @@ def _write(conn, rows: list[dict]) -> int:
 
 def _json_object(value):
     """A dict from a dict or JSON object text; None when absent; False when not an object."""
-    if _missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, dict):
         return value
@@ -170,13 +170,5 @@ def _json_object(value):
     return parsed if isinstance(parsed, dict) else False
 
 
-def _missing(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def _text(value):
-    return None if _missing(value) else (value if isinstance(value, (str, int, float, bool, dict, list)) else str(value))
+    return None if is_missing(value) else (value if isinstance(value, (str, int, float, bool, dict, list)) else str(value))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import time
 
-import numpy as np
 import pandas as pd
 import psycopg2
 
@@ -18,6 +17,7 @@ from ..sqlfiles import raw
 from ..types import EngineOrURL
 from .report import LoadReport
 from .sources import SourceLike, read_json_records, sources_of
+from .validate import is_missing
 from .writers import require_schema
 
 Q = "queries/ingest"
@@ -62,7 +62,7 @@ def load_symbols(source: SourceLike, engine_or_url: EngineOrURL = None) -> LoadR
             good, lines, reasons, raws = [], [], [], []
             first = 2 if src.kind == "csv" else 1
             for i, rec in enumerate(frame.to_dict("records")):   # reference data: small
-                rec = {k: (None if _missing(x) else x) for k, x in rec.items()}
+                rec = {k: (None if is_missing(x) else x) for k, x in rec.items()}
                 reason = _symbol_problem(rec)
                 report.rows_read += 1
                 if reason:
@@ -94,14 +94,6 @@ def load_symbols(source: SourceLike, engine_or_url: EngineOrURL = None) -> LoadR
     finally:
         conn.close()
     return report.finish(time.perf_counter() - started)
-
-
-def _missing(x) -> bool:
-    if x is None:
-        return True
-    if isinstance(x, float) and np.isnan(x):
-        return True
-    return isinstance(x, str) and not x.strip()
 
 
 def _symbol_problem(rec: dict) -> str | None:

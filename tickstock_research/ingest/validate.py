@@ -61,6 +61,15 @@ SYMBOL_MAX = 20
 TRADE_ID_MAX = 64
 
 
+def is_missing(value) -> bool:
+    """True for None, NaN and blank text: a field of a reference or event row with no value."""
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
 class Checker:
     """Holds the per-row first-failure reason codes of one batch."""
 

@@ -16,9 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from .. import __version__
 from ..db.engine import get_engine, unavailable
