@@ -18,6 +18,16 @@ RETURNING (xmax = 0) AS inserted;
 -- name: upsert_events_template
 (%s, CAST(%s AS timestamptz), %s, %s, %s, CAST(%s AS numeric), CAST(%s AS jsonb))
 
+-- name: delete_stale_events
+-- A re-scan's events that are gone: this symbol, timeframe and patterns, on the bars scanned
+-- (first..last), minus the detections just written (the keep arrays).
+DELETE FROM events AS e
+WHERE e.symbol = :symbol AND e.timeframe = :timeframe AND e.pattern = ANY (CAST(:patterns AS text[]))
+  AND e."timestamp" >= CAST(:first AS timestamptz) AND e."timestamp" <= CAST(:last AS timestamptz)
+  AND NOT EXISTS (
+      SELECT 1 FROM unnest(CAST(:keep_ts AS timestamptz[]), CAST(:keep_patterns AS text[])) AS k (ts, pattern)
+      WHERE k.ts = e."timestamp" AND k.pattern = e.pattern);
+
 -- name: select_events
 SELECT symbol, "timestamp", pattern, timeframe, direction, CAST(price AS float8) AS price,
        details, created_at, updated_at

@@ -154,3 +154,28 @@ def test_scan_reads_warmup_history_before_start(engine):
     ev = query_events(engine, symbols="WARM")
     assert list(ev["direction"]) == ["bullish", "bearish"]
     assert ev["details"].iloc[0]["parameters"] == {"fast": 2, "slow": 3}
+
+
+def test_rescan_removes_events_the_corrected_bars_no_longer_show(engine):
+    """Late or corrected data changes a bar: the re-scan of the range removes the event it no
+    longer shows, and leaves events of other patterns, other symbols and other dates alone."""
+    import sqlalchemy as sa
+
+    add_daily(engine, "RS1", BARS)
+    add_daily(engine, "RS2", BARS)
+    first = scan(["RS1", "RS2"], patterns=["Doji", "Hammer"], timeframe="1d", start="2024-01-01", end="2024-01-31",
+                 engine_or_url=engine)
+    assert (first.inserted, first.removed) == (6, 0)
+    # bar 2 (2024-01-04) of RS1 is corrected: it closes at 11.8 now, no longer a Doji
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE ohlcv_daily SET close = 11.8 WHERE symbol = 'RS1' AND date = '2024-01-04'"))
+    only_doji = scan(["RS1"], patterns=["Doji"], timeframe="1d", start="2024-01-03", end="2024-01-31",
+                     engine_or_url=engine)
+    assert (only_doji.inserted, only_doji.unchanged, only_doji.removed) == (0, 0, 1)
+    ev = query_events(engine, symbols=["RS1", "RS2"])
+    assert [(s, t.date().isoformat(), p) for s, t, p in zip(ev["symbol"], ev["timestamp"], ev["pattern"])] == [
+        ("RS1", "2024-01-02", "Doji"),      # before the re-scanned range: kept
+        ("RS1", "2024-01-05", "Hammer"),    # a pattern not re-scanned: kept
+        ("RS2", "2024-01-02", "Doji"), ("RS2", "2024-01-04", "Doji"), ("RS2", "2024-01-05", "Hammer")]
+    again = scan(["RS1"], patterns=["Doji"], timeframe="1d", start="2024-01-03", end="2024-01-31", engine_or_url=engine)
+    assert (again.inserted, again.removed) == (0, 0)

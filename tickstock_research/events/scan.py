@@ -2,7 +2,9 @@
 
 Each symbol is read with enough warm-up history for the slowest pattern (``Pattern.warmup``
 bars before ``start``), detected on the whole frame, and only detections inside [start, end]
-are written, in one transaction per symbol. Re-scanning the same range adds and updates nothing.
+are written, in one transaction per symbol. Re-scanning the same range adds and updates nothing;
+a stored event of the scanned patterns on the scanned bars that the bars no longer show (late or
+corrected data changed them) is removed in the same transaction.
 
 >>> report = scan(["AAPL", "MSFT"], timeframe="1d", start="2024-01-01", end="2024-06-30")  # doctest: +SKIP
 >>> print(report)                                                                         # doctest: +SKIP
@@ -26,7 +28,7 @@ from ..patterns.registry import resolve_patterns
 from ..sessions import to_utc
 from ..types import EngineOrURL, SessionFilter, TimestampLike
 from .bars import read_bars_many
-from .writer import WriteCounts, write_events
+from .writer import WriteCounts, remove_stale_events, write_events
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +59,14 @@ class ScanReport:
     def unchanged(self) -> int:
         return self.counts.unchanged
 
+    @property
+    def removed(self) -> int:
+        return self.counts.removed
+
     def __str__(self) -> str:
         text = (f"scan {self.timeframe}: {self.symbols} symbols, {self.bars} bars, {self.detections} detections -> "
-                f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged ({self.seconds:.1f} s)")
+                f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged"
+                + (f", {self.removed} removed" if self.removed else "") + f" ({self.seconds:.1f} s)")
         if self.no_bars:
             text += f"; no bars for {', '.join(self.no_bars[:10])}{' ...' if len(self.no_bars) > 10 else ''}"
         return text
@@ -160,6 +167,9 @@ def _scan_one(engine, symbol, bars, chosen, tf, adjustment, report, per_pattern)
         found = found[found["timestamp"] >= first]
     report.detections += len(found)
     per_pattern.update(found["pattern"].tolist())
-    with engine.begin() as conn:
-        report.counts = report.counts + write_events(conn, found, symbol=symbol, timeframe=tf, adjustment=adjustment)
+    with engine.begin() as conn:   # one transaction: a retried task (Dask) writes and removes nothing twice
+        counts = write_events(conn, found, symbol=symbol, timeframe=tf, adjustment=adjustment)
+        removed = remove_stale_events(conn, found, symbol=symbol, timeframe=tf, patterns=[p.name for p in chosen],
+                                      first=first, last=bars.index.max())
+        report.counts = report.counts + counts + WriteCounts(removed=removed)
     log.info("scanned %s: %d bars, %d detections", symbol, len(bars), len(found))

@@ -36,11 +36,13 @@ PAGE_SIZE = 1000
 
 @dataclass(frozen=True)
 class WriteCounts:
-    """What a write did: new rows, changed rows, and rows already stored identically."""
+    """What a write did: new rows, changed rows, rows already stored identically, and (for a
+    re-scan) stored rows removed because the bars no longer show them."""
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
 
     @property
     def total(self) -> int:
@@ -48,7 +50,7 @@ class WriteCounts:
 
     def __add__(self, other: "WriteCounts") -> "WriteCounts":
         return WriteCounts(self.inserted + other.inserted, self.updated + other.updated,
-                           self.unchanged + other.unchanged)
+                           self.unchanged + other.unchanged, self.removed + other.removed)
 
 
 def utc_timestamp(value) -> pd.Timestamp:
@@ -111,6 +113,19 @@ def write_events(conn: Connection, detections: pd.DataFrame, *, symbol: str, tim
     inserted = sum(1 for (flag,) in returned if flag)
     updated = len(returned) - inserted
     return WriteCounts(inserted, updated, len(values) - len(returned))
+
+
+def remove_stale_events(conn: Connection, detections: pd.DataFrame, *, symbol: str, timeframe: str,
+                        patterns: Iterable[str], first, last) -> int:
+    """Delete the stored events of ``symbol``/``timeframe``/``patterns`` on bars from ``first``
+    to ``last`` (inclusive) that ``detections`` no longer holds, as when late or corrected data
+    changed the bars; returns how many. The scanner calls it in the transaction of its write."""
+    keep = detections if detections is not None else pd.DataFrame(columns=["timestamp", "pattern"])
+    params = {"symbol": symbol, "timeframe": timeframe_kind(timeframe)[0], "patterns": list(patterns),
+              "first": utc_timestamp(first).to_pydatetime(), "last": utc_timestamp(last).to_pydatetime(),
+              "keep_ts": [utc_timestamp(t).to_pydatetime() for t in keep["timestamp"]],
+              "keep_patterns": [str(p) for p in keep["pattern"]]}
+    return conn.execute(query(FAMILY, "delete_stale_events"), params).rowcount
 
 
 def _list(value: str | Iterable[str] | None) -> list[str] | None:

@@ -225,7 +225,8 @@ def scan(engine, symbols: Sequence[str] | None, start, end, timeframes: Sequence
             report = scan_patterns(wanted, patterns=list(patterns) if patterns else None, timeframe=tf,
                                    start=start, end=end, engine_or_url=engine, client=client)
             reports[tf] = jsonable(report)
-            lines.append(f"{tf}: {report.detections} detection(s), {report.inserted} new")
+            lines.append(f"{tf}: {report.detections} detection(s), {report.inserted} new"
+                         + (f", {report.removed} removed" if report.removed else ""))
         return StepResult("scan", "ok", "; ".join(lines), {"reports": reports})
     return _run("scan", body)
 
