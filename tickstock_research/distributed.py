@@ -95,6 +95,7 @@ def map_symbol_groups(func: Callable[..., Any], symbols: Sequence[str], *, url: 
     parse_url(url)  # fail early on a malformed URL, before anything is shipped
     groups = symbol_groups(symbols, group_size)
     dask_client = resolve_client(client, environ)
+
     def args_of(group: list[str]) -> dict:
         return {**kwargs, **group_kwargs(group)} if group_kwargs else kwargs
 

@@ -326,9 +326,10 @@ def events_summary(ctx: ReportContext) -> pd.DataFrame:
               .sort_values(["events", "pattern"], ascending=[False, True]).reset_index(drop=True))
 
 
-def chart_symbols(ctx: ReportContext, max_charts: int = 8) -> list[str]:
-    """Symbols with events of the day, structural patterns first, then by event count."""
-    ev = events_of_day(ctx)
+def chart_symbols(ctx: ReportContext, max_charts: int = 8, events: pd.DataFrame | None = None) -> list[str]:
+    """Symbols with events of the day (``events``, read when not given), structural patterns
+    first, then by event count."""
+    ev = events_of_day(ctx) if events is None else events
     if ev.empty:
         return []
     rank = {p: i for i, p in enumerate(_PRIORITY)}
@@ -363,12 +364,13 @@ def event_charts(ctx: ReportContext, max_charts: int = 8, sessions_back: int = 9
     from .. import plots
 
     out = []
-    for symbol in chart_symbols(ctx, max_charts):
+    day_events = events_of_day(ctx)      # read once, not once per chart
+    for symbol in chart_symbols(ctx, max_charts, day_events):
         bars = daily_bars(ctx, symbol, sessions_back)
         if bars.empty:
             continue
         ev = symbol_events(ctx, symbol, bars)
-        today = ", ".join(sorted(set(events_of_day(ctx).query("symbol == @symbol")["pattern"])))
+        today = ", ".join(sorted(set(day_events.loc[day_events["symbol"] == symbol, "pattern"])))
         out.append(figure_html(plots.candlestick(bars, events=ev, title=f"{symbol}: {today}")))
     return out
 
