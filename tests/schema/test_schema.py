@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tickstock_research.db.engine import get_engine
+from tickstock_research.db.locks import lock_holder
 from tickstock_research.errors import SchemaVersionError
 from tickstock_research.schema import describe, init_schema, latest_version, run_maintenance
 from tickstock_research.schema.migrate import MIGRATION_LOCK, migrations
@@ -73,8 +74,7 @@ def test_concurrent_init_leaves_one_schema(new_database, tier):
     engine = get_engine(url)
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from tickstock_schema_version")).scalar() == len(migrations())
-        assert not conn.execute(sa.text("select count(*) from pg_locks where locktype='advisory' and objid = :k"),
-                                {"k": MIGRATION_LOCK & 0xFFFFFFFF}).scalar()
+    assert lock_holder(engine, MIGRATION_LOCK) is None                # nobody holds the schema lock after
 
 
 def test_timescale_tier_has_hypertables(database_url, has_timescaledb):

@@ -2,7 +2,8 @@
 
 For a session date D (default: the last completed XNYS session):
 
-1. take a PostgreSQL advisory lock keyed by D (a second run for D exits with JobLockedError);
+1. take the kit's lock for D (a row lock only writers can take; a second run for D exits with
+   JobLockedError);
 2. ingest the drop folder's trade files for D, and every earlier dated file not loaded yet
    (missed nights and late files are picked up; files already loaded with the same content are
    skipped, recorded in ``job_files``), plus reference-ticker JSON pages;
@@ -35,6 +36,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..db.engine import get_engine
+from ..db.locks import hold_lock
 from ..db.url import display_url, redact
 from ..distributed import ENV_SCHEDULER, resolve_client
 from ..errors import JobError, JobLockedError, NotebookCellError, SchemaVersionError
@@ -48,8 +50,6 @@ from .dropfolder import check_drop_folder, find_files
 log = logging.getLogger(__name__)
 
 JOB = "nightly"
-#: Advisory-lock class of the nightly job ("TSNJ"); the object id is the date as YYYYMMDD.
-LOCK_CLASS = 0x54534E4A
 #: Sessions of history the scan covers, so window patterns (50 bars) see enough bars.
 LOOKBACK_SESSIONS = 120
 
@@ -89,8 +89,9 @@ def default_date(now: TimestampLike | None = None) -> dt.date:
     return done.index[-1]
 
 
-def _lock_key(day: dt.date) -> dict:
-    return {"classid": LOCK_CLASS, "objid": int(day.strftime("%Y%m%d"))}
+def lock_name(day: dt.date) -> str:
+    """The name of the nightly job's lock for session date ``day`` (see :mod:`..db.locks`)."""
+    return f"nightly:{day.isoformat()}"
 
 
 def _symbols_arg(symbols) -> list[str] | None:
@@ -130,24 +131,12 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
         log.info(result.message)
         return result
 
-    lock_conn = engine.connect()
-    try:
-        _check_ready(lock_conn)
-        got = lock_conn.execute(query("queries/jobs", "try_lock"), _lock_key(day)).scalar()
-        lock_conn.commit()
-        if not got:
-            holder = lock_conn.execute(query("queries/jobs", "lock_holder"), _lock_key(day)).mappings().first()
-            lock_conn.rollback()
-            who = f" by server process {holder['pid']} since {holder['backend_start']:%Y-%m-%d %H:%M:%S} UTC" if holder else ""
-            raise JobLockedError(f"the nightly job for {day} is already running{who}; this run exits without changes")
-        try:
-            _run_locked(result, engine, syms, drop_folder, Path(reports_dir), environ, catch_up, report,
-                        notebook, timeframes, lookback_sessions, timeout, t0, resolve_client(client, environ))
-        finally:
-            lock_conn.execute(query("queries/jobs", "unlock"), _lock_key(day))
-            lock_conn.commit()
-    finally:
-        lock_conn.close()
+    with engine.connect() as conn:
+        _check_ready(conn)
+    busy = f"the nightly job for {day} is already running{{who}}; this run exits without changes"
+    with hold_lock(engine, lock_name(day), busy=busy):
+        _run_locked(result, engine, syms, drop_folder, Path(reports_dir), environ, catch_up, report,
+                    notebook, timeframes, lookback_sessions, timeout, t0, resolve_client(client, environ))
     return result
 
 

@@ -1,7 +1,8 @@
 """Versioned migrations: ``sql/migrations/NNNN_name.sql`` applied in order, recorded once.
 
 :func:`init_schema` is idempotent and safe to run from two processes at once: it holds a
-PostgreSQL advisory lock for the whole run, so the second runner waits, then finds every
+lock for the whole run (a row of ``tickstock_locks`` that only writers can lock), so the
+second runner waits, then finds every
 migration applied. A database whose schema is newer than the kit is refused.
 
 >>> report = init_schema("postgresql://tickstock:...@127.0.0.1:25432/tickstock")  # doctest: +SKIP
@@ -17,17 +18,18 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import __version__
 from ..db.engine import get_engine, unavailable
+from ..db.locks import create_lock_table, hold_lock
 from ..errors import ConfigurationError, FeatureUnavailableError, SchemaVersionError
 from ..sqlfiles import query, read_sql, sql_root
 from ..types import EngineOrURL, ExtensionMode
 from . import tiers
 
-#: Advisory-lock key held while migrating ("tickstock" in ASCII, truncated to 63 bits).
-MIGRATION_LOCK = 0x7469636B73746F63
+#: Name of the lock held while migrating (see :mod:`..db.locks`).
+MIGRATION_LOCK = "schema"
 _FILE = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 
 
@@ -128,16 +130,24 @@ def init_schema(
     engine = get_engine(engine_or_url, environ)
     try:
         with engine.connect() as conn:
-            conn.execute(query("queries/schema", "lock"), {"key": MIGRATION_LOCK})
-            conn.commit()
-            try:
-                return _migrate(conn, extension, space_partitions)
-            finally:
-                conn.rollback()
-                conn.execute(query("queries/schema", "unlock"), {"key": MIGRATION_LOCK})
-                conn.commit()
+            _create_lock_table(conn)
+        with hold_lock(engine, MIGRATION_LOCK, wait=None), engine.connect() as conn:
+            return _migrate(conn, extension, space_partitions)
     except (OperationalError,) as exc:
         raise unavailable(engine, exc) from None
+
+
+def _create_lock_table(conn: Connection) -> None:
+    """The lock table, made before the schema lock is taken; two first inits may race on it."""
+    for attempt in (1, 2):
+        try:
+            create_lock_table(conn)
+            conn.commit()
+            return
+        except IntegrityError:      # the other init created it between our check and create
+            conn.rollback()
+            if attempt == 2:
+                raise
 
 
 def _migrate(conn: Connection, extension: str, space_partitions: int | None) -> SchemaReport:
@@ -158,7 +168,7 @@ def _migrate(conn: Connection, extension: str, space_partitions: int | None) -> 
     if extension == "require" and not server.timescaledb_loadable and not server.timescaledb:
         raise FeatureUnavailableError(
             "TimescaleDB was required but the server does not have it "
-            f"(available: {server.available_timescaledb or 'no'}, preloaded: {'timescaledb' in server.preload})"
+            f"(available: {server.available_timescaledb or 'no'}, preloaded: {'yes' if server.preloaded else 'no'})"
         )
     # the tier is chosen when the schema is created: re-running ``init`` on a plain database
     # keeps it plain (``--require-timescaledb`` converts it on purpose)

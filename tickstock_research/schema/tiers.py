@@ -36,7 +36,7 @@ DATA_TABLES = ("symbols", "ticks", "ohlcv_1min", "ohlcv_daily", "events", "quara
 class ServerFacts:
     server_version: str
     server_version_num: int
-    preload: str
+    preloaded: bool
     licence: str | None
     available_timescaledb: str | None
     timescaledb: str | None
@@ -44,7 +44,7 @@ class ServerFacts:
 
     @property
     def timescaledb_loadable(self) -> bool:
-        return bool(self.available_timescaledb) and "timescaledb" in self.preload
+        return bool(self.available_timescaledb) and bool(self.preloaded)
 
 
 def server_facts(conn: Connection) -> ServerFacts:
