@@ -1,6 +1,7 @@
 """The ``tickstock db`` CLI as a user runs it: real subprocesses, real servers."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -127,3 +128,36 @@ def test_default_cluster_moves_out_of_a_private_checkout(tmp_path):
         assert lc._traversable(public / "repo", user)
     finally:
         public.rmdir()
+
+
+REDACTION_CASES = [
+    # (text holding a password, the password)
+    ("postgresql://tickstock:SECRETpw@more@127.0.0.1:5432/tickstock", "SECRETpw@more"),
+    ("connect to postgresql://ana:a:b:c@db.example/market failed", "a:b:c"),
+    ("postgresql://ana:left/right@db.example:5432/market", "left/right"),
+    ("postgresql+psycopg2://ana:50%off%zz@db.example/market", "50%off%zz"),
+    ("postgresql://ana:pässwörd€ü@db.example/market", "pässwörd€ü"),
+    ("'postgresql://ana:q@u:o/t%e@db.example:5432/market?sslmode=require'", "q@u:o/t%e"),
+    ("from postgresql://a:first1@h/db to postgresql://b:second2@h/db", "first1"),
+    ("from postgresql://a:first1@h/db to postgresql://b:second2@h/db", "second2"),
+    ("host=db.example password=s3cret dbname=market", "s3cret"),
+    ("host=db.example password = 'with space' dbname=market", "with space"),
+    ("password='it\\'s@here' host=h", "it\\'s@here"),
+    ('{"user": "ana", "password": "json-secret"}', "json-secret"),
+]
+
+
+@pytest.mark.parametrize("text,password", REDACTION_CASES)
+def test_redact_hides_every_url_shape(text, password):
+    shown = redact(text)
+    assert password not in shown
+    for piece in (p for p in re.split(r"[@:/%'\s]", password) if len(p) >= 3):
+        assert piece not in shown, (piece, shown)
+    assert "***" in shown
+
+
+def test_redact_keeps_the_rest_readable():
+    assert redact("postgresql://ana:p@ss@db.example:5432/market") == "postgresql://ana:***@db.example:5432/market"
+    assert redact("host=h password=x dbname=d") == "host=h password=*** dbname=d"
+    assert redact("postgresql://ana@db.example/market") == "postgresql://ana@db.example/market"
+    assert redact("password authentication failed for user \"ana\"") == "password authentication failed for user \"ana\""

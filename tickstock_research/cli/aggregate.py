@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-gaps", action="store_true", help="skip the gap/reconciliation report")
     p.add_argument("--runs", type=int, metavar="N", help="show the last N runs instead of running")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(handler=aggregate)
+    p.set_defaults(handler=aggregate, needs=lambda args: None if args.runs else "writer")
 
 
 def aggregate(args) -> int:

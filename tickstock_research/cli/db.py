@@ -3,10 +3,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from ..db.engine import check_connection, get_engine
 from ..db.localcluster import LocalCluster
 from ..db.url import configured_url, display_url, libpq_url
+
+
+LOGIN_EPILOG = """examples:
+  TICKSTOCK_DATABASE_URL="$(tickstock db login ana)" tickstock lab    # a read-only notebook session
+  tickstock db login loader --role writer                            # a login for a loading job
+  tickstock db login ana --reset-password                            # a new password for ana
+
+Only logins this command made are ever changed; the kit's admin, its group roles, pg_* names
+and roles made otherwise are refused. The URL goes to standard output (with the password only
+when one was made now); what happened goes to standard error."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,17 +33,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--require-timescaledb", action="store_true", help="fail unless TimescaleDB is available")
     p.add_argument("--space-partitions", type=int, default=None,
                    help="hash partitions of ticks by symbol on a new database (default 1; the seed used 100)")
-    p.set_defaults(handler=init)
-    p = dbsub.add_parser("login", help="create (or reset) a login in the analyst or writer role and print its URL")
+    p.set_defaults(handler=init, needs="admin")
+    p = dbsub.add_parser("login", help="create a login in the analyst or writer role (or switch one the kit made) "
+                                       "and print its URL", epilog=LOGIN_EPILOG,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("name", help="login name (lower-case letters, digits, underscores)")
     p.add_argument("--role", choices=["analyst", "writer"], default="analyst",
                    help="analyst: reads everything, writes nothing (default); writer: loads data and records events")
+    p.add_argument("--reset-password", action="store_true",
+                   help="give an existing login a new random password (otherwise it keeps its password)")
     p.set_defaults(handler=login)
     p = dbsub.add_parser("info", help="server version, tier, features and schema version")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=info)
     m = sub.add_parser("maintain", help="enforce retention (drop_chunks / deletes) and report compression")
-    m.set_defaults(handler=maintain)
+    m.set_defaults(handler=maintain, needs="admin")
 
 
 def _url(args) -> str:
@@ -78,7 +93,9 @@ def url(args) -> int:
 def login(args) -> int:
     from ..schema.roles import create_login
 
-    print(libpq_url(create_login(args.name, args.role, _url(args))))
+    login = create_login(args.name, args.role, _url(args), reset_password=args.reset_password)
+    print(login, file=sys.stderr)
+    print(login.url)
     return 0
 
 

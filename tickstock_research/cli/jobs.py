@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeframes", nargs="+", default=["1d"], help="timeframes to scan (default: 1d)")
     p.add_argument("--dask-scheduler", metavar="ADDRESS",
                    help="scan and audit on this Dask scheduler (default: TICKSTOCK_DASK_SCHEDULER, else in-process)")
-    p.set_defaults(handler=nightly)
+    p.set_defaults(handler=nightly, needs="writer")
 
     d = sub.add_parser("demo", help="generate a synthetic market, run the nightly job on it, print where the report is")
     d.add_argument("--seed", type=int, default=7, help="random seed (same seed, same market)")

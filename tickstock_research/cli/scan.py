@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list-patterns", action="store_true", help="list the patterns accepting --timeframe and exit")
     p.add_argument("--dask-scheduler", metavar="ADDRESS",
                    help="run symbol groups on this Dask scheduler (default: TICKSTOCK_DASK_SCHEDULER, else in-process)")
-    p.set_defaults(handler=run_scan)
+    p.set_defaults(handler=run_scan, needs="writer")
 
     ev = sub.add_parser("events", help="stored pattern events: list them, audit what followed")
     evsub = ev.add_subparsers(dest="events_command", metavar="ACTION", required=True)

@@ -108,6 +108,11 @@ def check_schema(conn: Connection) -> int:
             f"database schema version {version} is newer than this kit supports ({newest}); "
             f"upgrade tickstock-research (installed {__version__})"
         )
+    applied = {row.version for row in conn.execute(query("queries/schema", "applied_versions"))}
+    missing = sorted({m.version for m in migrations()} - applied)
+    if missing:
+        raise SchemaVersionError(f"the database schema lacks migration(s) {', '.join(map(str, missing))} of this kit; "
+                                 "run `tickstock db init` to upgrade it")
     return version
 
 

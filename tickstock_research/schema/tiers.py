@@ -210,6 +210,10 @@ def describe(conn: Connection, url: str) -> DatabaseInfo:
             feats["retention"] = "by `tickstock maintain` (drop_chunks)" if version else "off"
             feats["continuous aggregates"] = "unavailable (TimescaleDB licence apache)"
     if version is not None:
+        gaps = [r.gap for r in conn.execute(query("queries/access", "analyst_gaps"))]
+        feats["read-only analyst"] = ("enforced (sql/grants.sql)" if not gaps else
+                                      "NOT enforced: tickstock_analyst can use " + ", ".join(gaps)
+                                      + " (run `tickstock db init` as a superuser)")
         feats["retention ages"] = ", ".join(f"{k} {v}" for k, v in get_setting(conn, "retention", {}).items())
         info.table_bytes = table_sizes(conn, tier)
     return info
