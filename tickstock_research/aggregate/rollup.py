@@ -34,6 +34,7 @@ from typing import Iterable, Mapping
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from ..db.access import require
 from ..db.engine import get_engine
 from ..db.locks import hold_lock
 from ..db.url import redact
@@ -263,6 +264,7 @@ def run_rollup(engine_or_url: EngineOrURL = None, *, start: TimestampLike | None
     engine = get_engine(engine_or_url)
     wanted = symbol_list(symbols)
     mode = "incremental" if start is None and end is None else "range"
+    require(engine, "the rollup (run_rollup)", "writer")
     busy = "another aggregate run holds the rollup lock{who}; try again when it has finished"
     with hold_lock(engine, ROLLUP_LOCK, wait=max(0.0, float(wait)), busy=busy):
         return _run(engine, mode, start, end, wanted, session, check_gaps, work_mem, timer)

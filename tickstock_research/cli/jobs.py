@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--liquidity", type=float, default=0.3, help="scale of extra trades per minute (default 0.3)")
     d.add_argument("--reports-dir", default="reports", help="where the report goes (default: reports)")
     d.add_argument("--drop-folder", help="where the generated files go (default: <TICKSTOCK_HOME>/demo/drop-seed<N>)")
-    d.set_defaults(handler=demo)
+    d.set_defaults(handler=demo, needs="admin")
 
     lab = sub.add_parser("lab", help="open JupyterLab on notebooks/ with TICKSTOCK_DATABASE_URL set")
     lab.add_argument("--port", type=int, default=8888)

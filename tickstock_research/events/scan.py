@@ -20,6 +20,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from ..db.access import require
 from ..db.engine import get_engine
 from ..distributed import map_symbol_groups, resolve_client
 from ..errors import InvalidRangeError
@@ -109,6 +110,7 @@ def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str |
     symbols = [symbols] if isinstance(symbols, str) else list(symbols)
     engine = get_engine(engine_or_url)
     dask_client = resolve_client(client)
+    require(engine, "scanning (scan writes events)", "writer")
     if dask_client is None:
         report = _scan_local(engine, symbols, chosen, tf, start, end, adjustment, session, batch)
     else:

@@ -35,6 +35,7 @@ from typing import Mapping, Sequence
 import pandas as pd
 import sqlalchemy as sa
 
+from ..db.access import require
 from ..db.engine import get_engine
 from ..db.locks import hold_lock
 from ..db.url import display_url, redact
@@ -126,6 +127,7 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
     syms = _symbols_arg(symbols)
     engine = get_engine(engine_or_url, environ)
     result = NightlyResult(day, "ok")
+    require(engine, "the nightly job", "writer")
     if not is_session(day):
         result.status, result.message = "skipped", f"{day} is not an XNYS trading day; nothing to do"
         log.info(result.message)

@@ -14,6 +14,7 @@ from typing import Mapping
 
 import sqlalchemy as sa
 
+from ..db.access import require
 from ..db.engine import get_engine
 from ..sqlfiles import query
 from ..types import EngineOrURL
@@ -40,6 +41,7 @@ class MaintenanceReport:
 def run_maintenance(engine_or_url: EngineOrURL = None, environ: Mapping[str, str] | None = None) -> MaintenanceReport:
     """Enforce retention and report compression for the database's tier."""
     engine = get_engine(engine_or_url, environ)
+    require(engine, "maintenance (retention)", "admin")
     with engine.begin() as conn:
         check_schema(conn)
         tier = detect_tier(conn)

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import __version__
+from ..db.access import require
 from ..db.engine import get_engine, unavailable
 from ..db.locks import create_lock_table, hold_lock
 from ..errors import ConfigurationError, FeatureUnavailableError, SchemaVersionError
@@ -134,6 +135,7 @@ def init_schema(
         raise ConfigurationError(f"extension must be 'auto', 'require' or 'none'; got {extension!r}")
     engine = get_engine(engine_or_url, environ)
     try:
+        require(engine, "creating or upgrading the schema (init_schema)", "admin")
         with engine.connect() as conn:
             _create_lock_table(conn)
         with hold_lock(engine, MIGRATION_LOCK, wait=None), engine.connect() as conn:
