@@ -146,3 +146,12 @@ def cli_env():
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     yield env
     shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _release_connections():
+    """Close every cached engine's pool after each module, so idle connections of finished
+    modules do not pile up to the server's max_connections (the analyst's logins, which are
+    not superusers, get no reserved slots)."""
+    yield
+    dispose_engines()

@@ -25,10 +25,19 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..db.engine import get_engine
-from ..types import EngineOrURL, TimestampLike
 from ..sqlfiles import query
-from ._common import (DAY, FAMILY, MAX_WINDOWS, BuildReport, ChunkResult, Timer, symbol_calendars, symbol_list,
-                      utc_range)
+from ..types import EngineOrURL, TimestampLike
+from ._common import (
+    DAY,
+    FAMILY,
+    MAX_WINDOWS,
+    BuildReport,
+    ChunkResult,
+    Timer,
+    symbol_calendars,
+    symbol_list,
+    utc_range,
+)
 
 log = logging.getLogger(__name__)
 

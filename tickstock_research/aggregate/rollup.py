@@ -25,7 +25,6 @@ rollups from running at once (the second gets :class:`~tickstock_research.errors
 """
 from __future__ import annotations
 
-
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -43,8 +42,17 @@ from ..sessions import ALWAYS_OPEN, exchange_tz, session_bounds, sessions, to_da
 from ..sessions.calendar import check_session_filter
 from ..sqlfiles import query
 from ..types import EngineOrURL, SessionFilter, TimestampLike
-from ._common import (DAY, FAMILY, MAX_WINDOWS, BuildReport, Timer, claim_daily_session, symbol_calendars,
-                      symbol_list, utc_list)
+from ._common import (
+    DAY,
+    FAMILY,
+    MAX_WINDOWS,
+    BuildReport,
+    Timer,
+    claim_daily_session,
+    symbol_calendars,
+    symbol_list,
+    utc_list,
+)
 from .daily import build_daily_windows
 from .minutes import WORK_MEM, build_minute_windows
 

@@ -9,7 +9,6 @@ from ..db.engine import check_connection, get_engine
 from ..db.localcluster import LocalCluster
 from ..db.url import configured_url, display_url, libpq_url
 
-
 LOGIN_EPILOG = """examples:
   TICKSTOCK_DATABASE_URL="$(tickstock db login ana)" tickstock lab    # a read-only notebook session
   tickstock db login loader --role writer                            # a login for a loading job

@@ -10,15 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-
-def _split(values):
-    """Accept ``--symbols A B`` and ``--symbols A,B``."""
-    if not values:
-        return None
-    out = []
-    for v in values:
-        out += [x.strip() for x in v.split(",") if x.strip()]
-    return out or None
+from ..symbols import parse_symbols, split_names
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,12 +63,12 @@ def run_scan(args) -> int:
         for p in all_patterns(args.timeframe):
             print(f"{p.name:26s} {p.parameters}")
         return 0
-    symbols = _split(args.symbols)
+    symbols = parse_symbols(args.symbols)
     if not symbols:
         raise ValidationError("give --symbols to scan (e.g. --symbols AAPL MSFT)")
     from ..events import scan
 
-    report = scan(symbols, _split(args.patterns), timeframe=args.timeframe, start=args.start, end=args.end,
+    report = scan(symbols, split_names(args.patterns), timeframe=args.timeframe, start=args.start, end=args.end,
                   engine_or_url=args.url, adjustment=_adjustment(args.adjustment), session=args.session,
                   client=args.dask_scheduler)
     print(report)
@@ -92,7 +84,7 @@ def _adjustment(choice: str) -> str | None:
 def run_audit(args) -> int:
     from ..events import audit
 
-    result = audit(args.url, symbols=_split(args.symbols), patterns=_split(args.patterns), timeframe=args.timeframe,
+    result = audit(args.url, symbols=parse_symbols(args.symbols), patterns=split_names(args.patterns), timeframe=args.timeframe,
                    horizons=tuple(args.horizons), start=args.start, end=args.end, client=args.dask_scheduler,
                    adjustment=_adjustment(args.adjustment))
     print(f"forward returns on {result.adjustment or 'raw'} bars")
@@ -110,8 +102,8 @@ def run_list(args) -> int:
 
     from ..events import query_events
 
-    frame = query_events(args.url, symbols=_split(args.symbols), patterns=_split(args.patterns),
-                         direction=_split(args.direction), start=args.start, end=args.end, timeframe=args.timeframe)
+    frame = query_events(args.url, symbols=parse_symbols(args.symbols), patterns=split_names(args.patterns),
+                         direction=split_names(args.direction), start=args.start, end=args.end, timeframe=args.timeframe)
     frame = frame.assign(details=frame["details"].map(lambda d: json.dumps(d, sort_keys=True)))
     if args.csv:
         frame.to_csv(args.csv, index=False)

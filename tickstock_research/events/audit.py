@@ -21,8 +21,9 @@ import pandas as pd
 from ..db.engine import get_engine
 from ..distributed import map_symbol_groups, resolve_client
 from ..patterns.base import timeframe_kind
-from ..types import EngineOrURL, TimestampLike
 from ..sessions import to_date
+from ..symbols import parse_symbols
+from ..types import EngineOrURL, TimestampLike
 from .bars import intraday_bounds, read_bars_many
 from .writer import query_events
 
@@ -123,7 +124,7 @@ def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None
     if symbols is None:
         chosen = sorted(events["symbol"].unique())
     else:
-        chosen = [symbols] if isinstance(symbols, str) else list(symbols)
+        chosen = parse_symbols(symbols)
 
     dask_client = resolve_client(client)
     if dask_client is None:

@@ -27,6 +27,7 @@ from ..errors import InvalidRangeError
 from ..patterns.base import Pattern, timeframe_kind
 from ..patterns.registry import resolve_patterns
 from ..sessions import to_utc
+from ..symbols import parse_symbols
 from ..types import EngineOrURL, SessionFilter, TimestampLike
 from .bars import read_bars_many
 from .writer import WriteCounts, remove_stale_events, write_events
@@ -107,7 +108,7 @@ def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str |
     chosen = resolve_patterns(patterns, tf)
     if start is not None and end is not None and to_utc(start) > to_utc(end):
         raise InvalidRangeError(f"start {start} is after end {end}")
-    symbols = [symbols] if isinstance(symbols, str) else list(symbols)
+    symbols = parse_symbols(symbols)
     engine = get_engine(engine_or_url)
     dask_client = resolve_client(client)
     require(engine, "scanning (scan writes events)", "writer")

@@ -44,6 +44,7 @@ from ..errors import JobError, JobLockedError, NotebookCellError, SchemaVersionE
 from ..schema.migrate import check_schema
 from ..sessions import is_session, sessions
 from ..sqlfiles import query
+from ..symbols import parse_symbols
 from ..types import EngineOrURL, TimestampLike
 from . import steps as st
 from .dropfolder import check_drop_folder, find_files
@@ -95,15 +96,6 @@ def lock_name(day: dt.date) -> str:
     return f"nightly:{day.isoformat()}"
 
 
-def _symbols_arg(symbols) -> list[str] | None:
-    if symbols is None:
-        return None
-    if isinstance(symbols, str):
-        symbols = symbols.replace(",", " ").split()
-    out = [s.strip().upper() for s in symbols if s and s.strip()]
-    return out or None
-
-
 def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str | None = None,
                 engine_or_url: EngineOrURL = None, drop_folder: str | Path | None = None,
                 reports_dir: str | Path = "reports", environ: Mapping[str, str] | None = None, *,
@@ -124,7 +116,7 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
     t0 = time.perf_counter()
     check_drop_folder(drop_folder)
     day = pd.Timestamp(date).date() if date is not None else default_date()
-    syms = _symbols_arg(symbols)
+    syms = parse_symbols(symbols)
     engine = get_engine(engine_or_url, environ)
     result = NightlyResult(day, "ok")
     require(engine, "the nightly job", "writer")

@@ -26,6 +26,7 @@ from ..db.engine import get_engine
 from ..db.url import display_url
 from ..sessions import session_bounds, sessions
 from ..sqlfiles import query
+from ..symbols import parse_symbols
 from .steps import frame_of
 
 #: Patterns whose events lead the chart section (rarer, structural shapes first).
@@ -76,9 +77,7 @@ def context(date: str | dt.date | None = None, summary_path: str | None = None, 
     summary: dict = {}
     if summary_path and Path(summary_path).is_file():
         summary = json.loads(Path(summary_path).read_text(encoding="utf-8"))
-    if isinstance(symbols, str):
-        symbols = [s.strip().upper() for s in symbols.replace(",", " ").split() if s.strip()] or None
-    return ReportContext(day, get_engine(engine_or_url), summary, list(symbols) if symbols else None)
+    return ReportContext(day, get_engine(engine_or_url), summary, parse_symbols(symbols or None))
 
 
 # ----------------------------------------------------------------------------------------- display

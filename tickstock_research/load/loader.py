@@ -33,16 +33,17 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from ..corporate.adjust import Adjustment, check_adjustment
 from ..db.engine import get_engine
 from ..errors import UnknownSymbolError, ValidationError
 from ..sessions import calendar_for, exchange_tz, session_bounds, sessions
 from ..sessions.calendar import ALWAYS_OPEN, check_session_filter
+from ..sessions.ranges import resolve_dates, resolve_range, sql_bound
 from ..sqlfiles import query
+from ..symbols import parse_symbols
 from ..types import EngineOrURL, SessionFilter, TimestampLike
 from . import fetch
-from ..corporate.adjust import Adjustment, check_adjustment
 from .adjusted import adjust_bars, as_of_date, resample_sessions
-from .ranges import resolve_dates, resolve_range, sql_bound
 from .timeframes import Timeframe, parse_timeframe
 
 Align = Literal["session", "clock"]
@@ -57,14 +58,8 @@ _MAX_SESSION_MINUTES = {"regular": 390, "extended": 960, "all": 1500}
 
 
 def _symbol_list(symbols: Symbols | None) -> list[str]:
-    if symbols is None:
-        return []
-    if isinstance(symbols, str):
-        symbols = [symbols]
-    out = sorted({str(s).strip() for s in symbols})
-    if not out or any(not s for s in out):
-        raise ValidationError("symbols must be a non-empty symbol or list of symbols")
-    return out
+    """The shared symbol-list rule (:mod:`..symbols`); ``None`` here means none given."""
+    return parse_symbols(symbols) or []
 
 
 def _as_list(value) -> list[str] | None:
