@@ -24,15 +24,21 @@ _OPTIONAL = [
     "tickstock_research.cli.aggregate",
     "tickstock_research.cli.scan",
     "tickstock_research.cli.jobs",
+    "tickstock_research.cli.export",
 ]
 
 
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
+    from .. import __version__
+    from .examples import example
+
     parser = argparse.ArgumentParser(prog="tickstock", description="TickStock research kit")
-    parser.add_argument("--url", help="database URL (default: $TICKSTOCK_DATABASE_URL, else the embedded database)")
+    parser.add_argument("--url", help="database URL (default: $TICKSTOCK_DATABASE_URL, else the embedded database); "
+                                      "may also follow the command")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--version", action="version", version=f"tickstock-research {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES + _OPTIONAL:
         try:
@@ -42,7 +48,23 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    for path, command in _commands(parser):
+        if path:                       # --url before or after the command (the later one wins)
+            if not any("--url" in a.option_strings for a in command._actions):
+                command.add_argument("--url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        if command.epilog is None:
+            command.epilog = example(path)
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
+
+
+def _commands(parser: argparse.ArgumentParser, path: str = ""):
+    """Every (command path, parser) below ``parser``, itself first ("" for the root)."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _commands(child, f"{path} {name}".strip())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..errors import ValidationError
 from ..symbols import parse_symbols, split_names
 
 
@@ -32,21 +33,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("events", help="stored pattern events: list them, audit what followed")
     evsub = ev.add_subparsers(dest="events_command", metavar="ACTION", required=True)
     ls = evsub.add_parser("list", help="print stored events (filtered)")
-    ls.add_argument("--timeframe")
-    ls.add_argument("--symbols", nargs="+")
-    ls.add_argument("--patterns", nargs="+")
-    ls.add_argument("--direction", nargs="+")
-    ls.add_argument("--start")
-    ls.add_argument("--end")
-    ls.add_argument("--csv", help="write the events (details as JSON) to this CSV file")
+    ls.add_argument("--timeframe", help="only events of this timeframe (1d, 5min, ...)")
+    ls.add_argument("--symbols", nargs="+", help="symbols, space or comma separated (default: all)")
+    ls.add_argument("--patterns", nargs="+", help="pattern names, space or comma separated (default: all)")
+    ls.add_argument("--direction", nargs="+", choices=["bullish", "bearish", "neutral"], help="only these directions")
+    ls.add_argument("--start", help="first date or time (a date is a whole UTC day)")
+    ls.add_argument("--end", help="end date or time (a date includes its whole UTC day; a time is exclusive)")
+    ls.add_argument("--limit", type=int, default=50, metavar="N",
+                    help="print at most N events, the latest first (default 50; 0 prints all)")
+    ls.add_argument("--csv", help="write every matching event (details as JSON) to this CSV file, whatever --limit")
     ls.set_defaults(handler=run_list)
     a = evsub.add_parser("audit", help="forward returns after stored events against the symbols' baseline")
-    a.add_argument("--timeframe", default="1d")
-    a.add_argument("--symbols", nargs="+")
-    a.add_argument("--patterns", nargs="+")
+    a.add_argument("--timeframe", default="1d", help="timeframe of the events and bars (default 1d)")
+    a.add_argument("--symbols", nargs="+", help="symbols, space or comma separated (default: all with events)")
+    a.add_argument("--patterns", nargs="+", help="pattern names, space or comma separated (default: all)")
     a.add_argument("--horizons", nargs="+", type=int, default=[1, 5, 20], help="bars ahead (default 1 5 20)")
-    a.add_argument("--start")
-    a.add_argument("--end")
+    a.add_argument("--start", help="first date or time of the events audited")
+    a.add_argument("--end", help="end date or time (a date includes its whole day)")
     a.add_argument("--csv", help="write the summary table to this CSV file")
     a.add_argument("--adjustment", choices=["splits", "all", "none"], default="splits",
                    help="price adjustment of the bars forward returns are computed on (default splits)")
@@ -56,7 +59,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_scan(args) -> int:
-    from ..errors import ValidationError
     from ..patterns import all_patterns
 
     if args.list_patterns:
@@ -101,12 +103,36 @@ def run_list(args) -> int:
     import json
 
     from ..events import query_events
+    from ..sessions.ranges import resolve_range
 
-    frame = query_events(args.url, symbols=parse_symbols(args.symbols), patterns=split_names(args.patterns),
+    if args.limit < 0:
+        raise ValidationError(f"--limit must be 0 (all) or a positive number; got {args.limit}")
+    resolve_range(args.start, args.end)                    # a reversed range is an error, not "no events"
+    patterns = split_names(args.patterns)
+    frame = query_events(args.url, symbols=parse_symbols(args.symbols), patterns=patterns,
                          direction=split_names(args.direction), start=args.start, end=args.end, timeframe=args.timeframe)
+    if patterns and frame.empty:
+        _check_pattern_names(args.url, patterns)
     frame = frame.assign(details=frame["details"].map(lambda d: json.dumps(d, sort_keys=True)))
     if args.csv:
         frame.to_csv(args.csv, index=False)
     cols = ["symbol", "timestamp", "pattern", "timeframe", "direction", "price"]
-    print(frame[cols].to_string(index=False) if len(frame) else "no events")
+    shown = frame if not args.limit or len(frame) <= args.limit else frame.sort_values("timestamp").tail(args.limit)
+    print(shown[cols].to_string(index=False) if len(shown) else "no events")
+    if len(shown) < len(frame):
+        print(f"... {len(frame) - len(shown):,} earlier events not shown (of {len(frame):,}; --limit 0 shows all)",
+              file=sys.stderr)
     return 0
+
+
+def _check_pattern_names(url, names: list[str]) -> None:
+    """A name that no registered pattern has and no stored event has is a typo: say so."""
+    from ..events import query_events
+    from ..patterns import all_patterns
+
+    known = {p.name for p in all_patterns()}
+    stored = set(query_events(url, patterns=names)["pattern"])     # custom patterns recorded from notebooks
+    unknown = [n for n in names if n not in known | stored]
+    if unknown:
+        raise ValidationError(f"unknown pattern(s): {', '.join(unknown)}; expected one of {', '.join(sorted(known))} "
+                              "or a pattern with stored events")

@@ -42,7 +42,7 @@ from ..db.url import display_url, redact
 from ..distributed import ENV_SCHEDULER, resolve_client
 from ..errors import JobError, JobLockedError, NotebookCellError, SchemaVersionError
 from ..schema.migrate import check_schema
-from ..sessions import is_session, sessions
+from ..sessions import is_session, sessions, to_date
 from ..sqlfiles import query
 from ..symbols import parse_symbols
 from ..types import EngineOrURL, TimestampLike
@@ -115,7 +115,7 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
     """
     t0 = time.perf_counter()
     check_drop_folder(drop_folder)
-    day = pd.Timestamp(date).date() if date is not None else default_date()
+    day = to_date(date) if date is not None else default_date()
     syms = parse_symbols(symbols)
     engine = get_engine(engine_or_url, environ)
     result = NightlyResult(day, "ok")
