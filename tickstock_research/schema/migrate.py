@@ -20,7 +20,7 @@ from typing import Mapping
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .. import __version__
+from ..version import __version__
 from ..db.access import require
 from ..db.engine import get_engine, unavailable
 from ..db.locks import create_lock_table, hold_lock
