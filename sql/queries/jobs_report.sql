@@ -77,3 +77,8 @@ SELECT symbol, count(*) AS daily_bars,
        (array_agg(close ORDER BY date DESC))[1] AS last_close
 FROM ohlcv_daily WHERE date >= :start AND date <= :end
 GROUP BY symbol ORDER BY symbol;
+
+-- name: active_symbols
+-- The symbols a session's data-quality checks expect data for, with what decides their calendar.
+SELECT symbol, market, calendar FROM symbols WHERE active ORDER BY symbol;
+
