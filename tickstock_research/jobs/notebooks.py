@@ -61,7 +61,9 @@ def nightly_report() -> nbformat.NotebookNode:
                 _md("### Daily volume against its minutes"), _code("r.reconciliation(ctx)"),
                 _md("## Events of the day"), _code("r.events_summary(ctx)"), _code("r.events_table(ctx)"),
                 _md("### Charts"), _code("r.display_all(r.event_charts(ctx, max_charts, sessions_back))"),
-                _md("## Event audit"), _code("r.audit_table(ctx)"),
+                _md("## Event audit\n\nReturns 5 sessions after each event of the last 250 sessions (state patterns counted "
+                    "once per run, at its first bar), against every bar of the same symbols; in percent."),
+                _code("r.audit_table(ctx)"),
                 _md("## Database size and compression"), _code("r.database_size(ctx)")])
 
 
@@ -151,11 +153,11 @@ def corporate_actions() -> nbformat.NotebookNode:
     return _nb("Corporate actions",
                "Raw (as traded) against split- and dividend-adjusted daily closes of one symbol: a 4-for-1 "
                "split looks like a 75% crash in raw bars, which is why scans and audits read adjusted bars.",
-               [_params('symbol: str = "AAPL"  # the symbol to show',
+               [_params('symbol: str = ""  # the symbol to show (empty: the first one with a split, else the first one)',
                         'start: str = ""  # first date YYYY-MM-DD (empty: from the first bar)',
                         'end: str = ""  # last date (empty: to the last bar); actions after it are not applied'),
                 _setup("from tickstock_research.plots import adjusted_closes"),
-                _code("adjusted_closes(None, symbol, start or None, end or None)")])
+                _code("adjusted_closes(None, symbol or r.example_symbol(), start or None, end or None)")])
 
 
 NOTEBOOKS = {"nightly_report": nightly_report, "load_ticks": load_ticks, "build_bars": build_bars,

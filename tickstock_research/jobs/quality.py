@@ -135,3 +135,25 @@ def require_ok(checks: pd.DataFrame) -> pd.DataFrame:
 def quarantine_table(ctx: ReportContext) -> pd.DataFrame:
     e0 = pd.Timestamp(ctx.date, tz="UTC")
     return frame("quarantine_summary", ctx, {"since": e0 - pd.Timedelta(days=3650)})
+
+
+def drop_folder_check(folder, day, trade_files, expect_files: bool = False):
+    """The nightly job's check of its drop folder for session ``day``: no trade file dated
+    ``day`` is a warning (the night may simply have no data yet), and a failure when the job
+    was told to expect files (``expect_files``); with no drop folder at all, only
+    ``expect_files`` makes it a failure."""
+    from .dropfolder import file_date
+    from .steps import StepResult
+
+    if folder is None:
+        if expect_files:
+            return StepResult("drop folder", "failed", "files were expected but no drop folder was given")
+        return StepResult("drop folder", "skipped", "no drop folder given")
+    own = [p for p in trade_files if file_date(p) == day]
+    if own:
+        return StepResult("drop folder", "ok", f"{len(own)} trade file(s) dated {day}; {len(trade_files)} dated file(s) "
+                                               f"up to it (those loaded before are skipped)")
+    status = "failed" if expect_files else "warning"
+    extra = f"; {len(trade_files)} earlier file(s) to catch up" if trade_files else ""
+    return StepResult("drop folder", status, f"no trade file for {day} in the drop folder{extra}",
+                      {"folder": str(folder), "expected": bool(expect_files)})

@@ -94,6 +94,9 @@ def table_html(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "<p><em>none</em></p>"
     keep_index = not isinstance(frame.index, pd.RangeIndex)
+    blanks = [c for c in frame.columns if pd.api.types.is_extension_array_dtype(frame[c]) and frame[c].isna().any()]
+    if blanks:    # pandas writes <NA> for missing nullable integers whatever na_rep says
+        frame = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in blanks})
     return frame.to_html(index=keep_index, na_rep="", max_rows=pd.get_option("display.max_rows"),
                          border=0, classes="dataframe")
 
@@ -179,6 +182,19 @@ def load_table(ctx: ReportContext) -> pd.DataFrame:
 def symbol_list(ctx: ReportContext) -> list[str]:
     """The active symbols of the database, in order (what a scan of "all" means)."""
     return list(_frame("active_symbols", ctx, {})["symbol"])
+
+
+def example_symbol(engine_or_url=None) -> str:
+    """A symbol worth showing raw against adjusted: the first with a split, else with a
+    dividend, else the first active symbol (ValidationError when there are none)."""
+    from ..db.engine import get_engine
+    from ..errors import ValidationError
+
+    with get_engine(engine_or_url).connect() as conn:
+        symbol = conn.execute(query("queries/jobs_report", "example_symbol")).scalar()
+    if symbol is None:
+        raise ValidationError("the database has no symbols yet; load some first (see load_ticks.ipynb)")
+    return symbol
 
 
 def bars_built(ctx: ReportContext) -> pd.DataFrame:
@@ -304,19 +320,27 @@ def event_charts(ctx: ReportContext, max_charts: int = 8, sessions_back: int = 9
     return out
 
 
+AUDIT_COLUMNS = ["pattern", "timeframe", "direction", "horizon", "events", "n", "mean", "hit_rate", "baseline_mean",
+                 "baseline_hit_rate", "excess_mean", "excess_hit_rate"]
+
+
 def audit_table(ctx: ReportContext, start: str | dt.date | None = None, patterns: Sequence[str] | str | None = None,
-                timeframe: str = "1d", sessions_back: int = 250) -> pd.DataFrame:
+                timeframe: str = "1d", sessions_back: int = 250, horizon: int | None = 5) -> pd.DataFrame:
     """The audit of the events of ``timeframe`` (some ``patterns``, default all) from ``start``
-    (default: ``sessions_back`` sessions before the date) to the date: count, forward returns and
-    hit rate per pattern against the baseline, best excess return first. It runs on the Dask
-    scheduler in ``TICKSTOCK_DASK_SCHEDULER`` when the job set one."""
+    (default: ``sessions_back`` sessions before the date) to the date, for one ``horizon`` (bars
+    after the event; None: every horizon): events (state patterns counted at onset), forward
+    return and hit rate against the baseline, best excess return first, returns and rates in
+    percent. It runs on the Dask scheduler in ``TICKSTOCK_DASK_SCHEDULER`` when the job set one."""
     from ..events import audit
-    from .steps import split
 
     if not start:
         start = ctx.date - dt.timedelta(days=int(sessions_back * 1.5))
-    return audit(ctx.engine, symbols=ctx.symbols, patterns=split(patterns), timeframe=timeframe,
-                 start=start, end=ctx.date).table()
+    result = audit(ctx.engine, symbols=ctx.symbols, patterns=split(patterns), timeframe=timeframe,
+                   horizons=(1, 5, 20) if horizon in (None, 1, 5, 20) else (int(horizon),), start=start, end=ctx.date)
+    table = result.table(horizon=horizon)[AUDIT_COLUMNS]
+    pct = ["mean", "hit_rate", "baseline_mean", "baseline_hit_rate", "excess_mean", "excess_hit_rate"]
+    table[pct] = (table[pct].astype("float64") * 100).round(2)
+    return table.rename(columns={c: f"{c} %" for c in pct})
 
 
 # ----------------------------------------------------------------------------------------- database
