@@ -13,10 +13,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from importlib import resources
 import re
 import tempfile
 import threading
+from importlib import resources
 from pathlib import Path
 from typing import Iterator, Mapping
 

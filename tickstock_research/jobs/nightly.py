@@ -48,6 +48,7 @@ from ..symbols import parse_symbols
 from ..types import EngineOrURL, TimestampLike
 from . import steps as st
 from .dropfolder import check_drop_folder, find_files
+from .quality import drop_folder_check
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
                 reports_dir: str | Path = "reports", environ: Mapping[str, str] | None = None, *,
                 catch_up: bool = True, report: bool = True, notebook: str | Path | None = None,
                 timeframes: Sequence[str] = ("1d",), lookback_sessions: int = LOOKBACK_SESSIONS,
-                timeout: int = 900, client=None) -> NightlyResult:
+                timeout: int = 900, client=None, expect_files: bool = False) -> NightlyResult:
     """Run the nightly job for one session date (see the module docstring).
 
     ``symbols`` limits aggregation, scan and report (ingest always loads whole files).
@@ -112,6 +113,9 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
     ``client``: a ``dask.distributed`` Client or scheduler address (default
     ``TICKSTOCK_DASK_SCHEDULER`` in ``environ``): the scan step and the report's audit then run
     symbol groups on its workers; aggregation always runs in the database.
+
+    No trade file for the date in the drop folder is a warning step; with ``expect_files`` it
+    fails the job.
     """
     t0 = time.perf_counter()
     check_drop_folder(drop_folder)
@@ -130,7 +134,8 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
     busy = f"the nightly job for {day} is already running{{who}}; this run exits without changes"
     with hold_lock(engine, lock_name(day), busy=busy):
         _run_locked(result, engine, syms, drop_folder, Path(reports_dir), environ, catch_up, report,
-                    notebook, timeframes, lookback_sessions, timeout, t0, resolve_client(client, environ))
+                    notebook, timeframes, lookback_sessions, timeout, t0, resolve_client(client, environ),
+                    expect_files)
     return result
 
 
@@ -142,7 +147,7 @@ def _check_ready(conn: sa.Connection) -> None:
 
 
 def _run_locked(result: NightlyResult, engine, syms, drop_folder, reports_dir: Path, environ, catch_up, report,
-                notebook, timeframes, lookback_sessions, timeout, t0, dask_client=None) -> None:
+                notebook, timeframes, lookback_sessions, timeout, t0, dask_client=None, expect_files=False) -> None:
     day = result.date
     with engine.begin() as conn:
         conn.execute(query("queries/jobs", "close_stale_runs"), {"job": JOB, "run_date": day})
@@ -150,6 +155,7 @@ def _run_locked(result: NightlyResult, engine, syms, drop_folder, reports_dir: P
     error = None
     try:
         files = find_files(drop_folder, day, catch_up=catch_up)
+        result.steps.append(drop_folder_check(drop_folder, day, files.trades, expect_files))
         result.steps.append(st.ingest_files(engine, files.trades, files.tickers))
         result.steps.append(st.aggregate(engine, symbols=syms))
         result.steps.append(st.scan(engine, syms, _scan_start(day, lookback_sessions), day,
@@ -158,6 +164,8 @@ def _run_locked(result: NightlyResult, engine, syms, drop_folder, reports_dir: P
         failed = [s.name for s in result.steps if not s.ok]
         if failed:
             result.status, result.message = "failed", f"step(s) failed: {', '.join(failed)}"
+        elif any(s.status == "warning" for s in result.steps):
+            result.message = "warning: " + "; ".join(s.summary for s in result.steps if s.status == "warning")
         if report:
             _report(result, engine, syms, reports_dir, environ, notebook, timeout, t0, dask_client)
     except NotebookCellError as exc:
