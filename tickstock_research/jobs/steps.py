@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..db.url import redact
 from ..errors import TickstockError
+from ..symbols import split_names
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +156,7 @@ def ingest_files(engine, trade_files: Sequence[Path], ticker_files: Sequence[Pat
         if not trade_files and not ticker_files:
             return StepResult("ingest", "skipped", "no files in the drop folder for this date")
         from ..ingest import load_symbols, load_ticks
-        from ..symbols import split_names
-from ..sqlfiles import query
+        from ..sqlfiles import query
         from .dropfolder import file_date
 
         loads, skipped = [], []
