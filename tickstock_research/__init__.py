@@ -6,6 +6,8 @@ imported on first use, so ``import tickstock_research`` stays fast.
 >>> import tickstock_research as ts
 >>> sorted(set(ts.__all__) - set(dir(ts)))
 []
+>>> sorted(ts._HOMES) == sorted(set(ts.__all__) - {"__version__"})
+True
 >>> ts.load_ticks.__module__
 'tickstock_research.ingest.writers'
 """
@@ -48,7 +50,31 @@ _HOMES: dict[str, str] = {
     "run_nightly": "tickstock_research.jobs.nightly",
 }
 
-__all__ = ["__version__", *sorted(_HOMES)]
+__all__ = [
+    "__version__",
+    "HistoricalLoader",
+    "audit",
+    "build_daily_bars",
+    "build_minute_bars",
+    "candlestick",
+    "create_login",
+    "describe",
+    "get_engine",
+    "init_schema",
+    "load_bars",
+    "load_dividends",
+    "load_events",
+    "load_splits",
+    "load_symbols",
+    "load_ticks",
+    "pattern",
+    "query_events",
+    "redact",
+    "run_maintenance",
+    "run_nightly",
+    "run_rollup",
+    "scan",
+]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .aggregate.daily import build_daily_bars

@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from ..errors import ConfigurationError, InvalidRangeError, UnknownSymbolError
+from ..schema.settings import daily_session, get_setting, put_setting  # noqa: F401 (daily_session re-exported)
 from ..sessions import calendar_for
 from ..sessions.ranges import resolve_range
 from ..sqlfiles import query
@@ -23,20 +24,10 @@ DAY = pd.Timedelta(days=1)
 MAX_WINDOWS = 20_000
 
 
-def daily_session(conn: Connection) -> str:
-    """The session filter the stored daily bars are built with: ``regular`` unless the first
-    daily build of this database chose another (kept in ``tickstock_settings``)."""
-    from ..schema.migrate import get_setting
-
-    return get_setting(conn, "daily_session", "regular")
-
-
 def claim_daily_session(conn: Connection, session: str) -> None:
     """Refuse a daily build whose session filter differs from the stored bars' own: one
     ``extended`` build over ``regular`` bars would silently change what every daily read, scan,
     audit and dividend adjustment sees. An empty table takes the first build's filter."""
-    from ..schema.migrate import get_setting, put_setting
-
     stored = get_setting(conn, "daily_session")
     current = stored or "regular"
     if session == current:

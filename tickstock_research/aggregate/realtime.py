@@ -224,7 +224,7 @@ TIMEFRAMES = list(_INTRADAY) + ["1d"]
 
 def _timeframe(value: str) -> str:
     try:
-        from ..load.timeframes import parse_timeframe
+        from ..timeframes import parse_timeframe
         name = parse_timeframe(value).name
     except ImportError:  # pragma: no cover - reader area absent
         name = value

@@ -31,7 +31,7 @@ _OPTIONAL = [
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    from .. import __version__
+    from ..version import __version__
     from .examples import example
 
     parser = argparse.ArgumentParser(prog="tickstock", description="TickStock research kit")

@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import PatternError, TickstockError
+from ..timeframes import parse_timeframe
 
 Direction = Literal["long", "short", "bullish", "bearish", "neutral"]
 DIRECTIONS: tuple[str, ...] = ("long", "short", "bullish", "bearish", "neutral")
@@ -46,28 +46,15 @@ DETECTION_COLUMNS = ["timestamp", "pattern", "direction", "price", "parameters",
 
 
 def timeframe_kind(timeframe: str) -> tuple[str, str]:
-    """``(canonical name, "intraday"|"daily")`` for a timeframe string such as ``1min`` or ``1d``.
-
-    Uses the loader's timeframe vocabulary when it is installed, so aliases (``5m``, ``D``)
-    mean the same everywhere.
+    """``(canonical name, "intraday"|"daily")`` for a timeframe string such as ``1min`` or ``1d``,
+    by the kit's one timeframe vocabulary (:mod:`..timeframes`), so aliases mean the same
+    everywhere.
 
     >>> timeframe_kind("1d"), timeframe_kind("5min")
     (('1d', 'daily'), ('5min', 'intraday'))
     """
-    try:
-        from ..load.timeframes import parse_timeframe
-    except ImportError:  # pragma: no cover - loader not installed
-        parse_timeframe = None
-    if parse_timeframe is not None:
-        tf = parse_timeframe(timeframe)
-        return tf.name, ("intraday" if tf.intraday else "daily")
-    m = re.fullmatch(r"(\d+)(min|h)", timeframe)  # pragma: no cover
-    if m:
-        return timeframe, "intraday"
-    if timeframe in ("1d", "1w", "1mo"):
-        return timeframe, "daily"
-    from ..errors import UnknownTimeframeError
-    raise UnknownTimeframeError(timeframe, ["1min", "5min", "15min", "30min", "1h", "1d", "1w", "1mo"])
+    tf = parse_timeframe(timeframe)
+    return tf.name, ("intraday" if tf.intraday else "daily")
 
 
 def infer_timeframe(frame: pd.DataFrame) -> str:

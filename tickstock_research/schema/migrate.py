@@ -12,7 +12,6 @@ migration applied. A database whose schema is newer than the kit is refused.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -20,14 +19,15 @@ from typing import Mapping
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..version import __version__
 from ..db.access import require
 from ..db.engine import get_engine, unavailable
 from ..db.locks import create_lock_table, hold_lock
 from ..errors import ConfigurationError, FeatureUnavailableError, SchemaVersionError
 from ..sqlfiles import query, read_sql, sql_root
 from ..types import EngineOrURL, ExtensionMode
+from ..version import __version__
 from . import tiers
+from .settings import get_setting, put_setting  # noqa: F401 (re-exported: older imports)
 
 #: Name of the lock held while migrating (see :mod:`..db.locks`).
 MIGRATION_LOCK = "schema"
@@ -210,12 +210,3 @@ def _migrate(conn: Connection, extension: str, space_partitions: int | None) -> 
     conn.commit()
     report.version = schema_version(conn) or 0
     return report
-
-
-def get_setting(conn: Connection, key: str, default=None):
-    value = conn.execute(query("queries/schema", "get_setting"), {"key": key}).scalar()
-    return default if value is None else value
-
-
-def put_setting(conn: Connection, key: str, value) -> None:
-    conn.execute(query("queries/schema", "put_setting"), {"key": key, "value": json.dumps(value)})
