@@ -182,7 +182,9 @@ class _Servers:
 
 @pytest.fixture(scope="session")
 def _servers(pg_admin_url, _clusters) -> _Servers:
-    return _Servers(pg_admin_url, _clusters)
+    servers = _Servers(pg_admin_url, _clusters)
+    _MAIN_TIER[:] = [servers.main_tier]
+    return servers
 
 
 @pytest.fixture(scope="session")
@@ -264,3 +266,40 @@ def cli_env():
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     yield env
     shutil.rmtree(home, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------- tests per tier
+# Which tier each test's database is on, from its fixtures: the tier parameter of ``tier_url``
+# (or any fixture parametrised over tiers), the server's own tier for ``database_url`` /
+# ``engine``, plain for ``plain_database_url`` / ``plain_engine``. Printed after the run.
+_TIER_OF: dict[str, set[str]] = {}
+_PASSED: dict[str, int] = {t: 0 for t in TIERS}
+_MAIN_TIER: list[str] = []
+
+
+def pytest_collection_modifyitems(session, config, items):
+    for item in items:
+        tiers: set[str] = set()
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        tiers |= {v for v in params.values() if isinstance(v, str) and v in TIERS}
+        names = set(getattr(item, "fixturenames", ()))
+        if names & {"database_url", "engine"}:
+            tiers.add("main")
+        if names & {"plain_database_url", "plain_engine"}:
+            tiers.add("plain")
+        if tiers:
+            _TIER_OF[item.nodeid] = tiers
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed and report.nodeid in _TIER_OF:
+        for tier in _TIER_OF[report.nodeid]:
+            tier = (_MAIN_TIER[0] if _MAIN_TIER else "timescale") if tier == "main" else tier
+            if tier in _PASSED:
+                _PASSED[tier] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if any(_PASSED.values()):
+        terminalreporter.write_line("tests passed per database tier: " +
+                                    ", ".join(f"{t} {n}" for t, n in _PASSED.items()))
