@@ -12,3 +12,10 @@ SELECT CAST(:age AS interval) > INTERVAL '0';
 
 -- name: cutoff
 SELECT now() - CAST(:age AS interval);
+
+-- name: plan
+-- The dry run: the same rows tickstock_apply_retention returns, without its lock or drops
+-- (so an analyst, who may not enforce retention, can see what would go).
+SELECT table_name, range_start, range_end, row_count, horizon, action, reason
+FROM tickstock_retention_plan()
+ORDER BY table_name, range_start;

@@ -27,7 +27,7 @@ def backfill() -> pd.DataFrame:
     """One trade at 15:00 UTC every Wednesday and Thursday of the last two years (up to yesterday)."""
     days = pd.date_range((NOW - pd.Timedelta(days=730)).normalize().tz_localize(None),
                          (NOW - pd.Timedelta(days=1)).normalize().tz_localize(None), freq="D")
-    days = days[days.dayofweek.isin([2, 3])]
+    days = days[days.day_of_week.isin([2, 3])]
     ts = (days + pd.Timedelta(hours=15)).tz_localize("UTC")
     return pd.DataFrame({"symbol": "BKF", "timestamp": ts, "price": "10.5", "volume": 100,
                          "trade_id": [f"b{i}" for i in range(len(ts))], "exchange": 1})

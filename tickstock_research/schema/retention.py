@@ -92,7 +92,10 @@ def apply_retention(engine_or_url: EngineOrURL = None, *, dry_run: bool = False,
 
 
 def apply_in(conn: Connection, dry_run: bool) -> list[RetentionUnit]:
-    rows = conn.execute(query(FAMILY, "apply"), {"dry_run": bool(dry_run)}).all()
+    if dry_run:      # the plan itself: what a real run computes under its lock, then drops
+        rows = conn.execute(query(FAMILY, "plan")).all()
+    else:
+        rows = conn.execute(query(FAMILY, "apply"), {"dry_run": False}).all()
     return [RetentionUnit(r.table_name, pd.Timestamp(r.range_start), pd.Timestamp(r.range_end), int(r.row_count),
                           r.horizon, r.action, r.reason) for r in rows]
 
