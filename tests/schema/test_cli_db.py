@@ -66,12 +66,16 @@ def test_init_and_info_against_a_url(new_database, cli_env, has_timescaledb):
     password = parse_url(url).password
     assert password and password not in info.stdout + info.stderr
     if has_timescaledb:
-        assert "TimescaleDB 2." in info.stdout and "licence apache" in info.stdout
+        tier = new_database.main_tier()          # the server's licence: timescale or apache
+        assert "TimescaleDB 2." in info.stdout and f"licence {tier}" in info.stdout
         assert "ohlcv_1min, ticks" in info.stdout
+        if tier == "timescale":                  # issue 15: sizes of compressed chunks, the kit's job
+            assert "compression (compressed chunks" in info.stdout
+            assert "tickstock_retention_job" in info.stdout
 
 
 @pytest.mark.slow
-def test_embedded_cluster_lifecycle(cli_env, has_timescaledb):
+def test_embedded_cluster_lifecycle(cli_env, has_timescaledb, new_database):
     """start / status / url / init / info / stop on a private embedded cluster."""
     try:
         assert run(["db", "status"], cli_env).returncode == 3
@@ -87,9 +91,10 @@ def test_embedded_cluster_lifecycle(cli_env, has_timescaledb):
         assert run(["db", "init"], cli_env).returncode == 0
         info = run(["db", "info"], cli_env)
         assert info.returncode == 0 and "schema version:  " in info.stdout
-        if has_timescaledb:   # issue 2: TimescaleDB 2.x, licence apache, hypertables on ticks and ohlcv_1min
-            assert "TimescaleDB 2." in info.stdout and "licence apache" in info.stdout, info.stdout
-            assert "tier:            apache" in info.stdout
+        if has_timescaledb:   # issue 2: TimescaleDB 2.x, the build's licence, hypertables on ticks and ohlcv_1min
+            tier = new_database.main_tier()
+            assert "TimescaleDB 2." in info.stdout and f"licence {tier}" in info.stdout, info.stdout
+            assert f"tier:            {tier}" in info.stdout
             assert "ohlcv_1min, ticks" in info.stdout
     finally:
         stop = run(["db", "stop"], cli_env)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from tickstock_research.db.engine import get_engine
 from tickstock_research.db.locks import lock_holder
 from tickstock_research.errors import SchemaVersionError
+from tickstock_research.aggregate import run_rollup
 from tickstock_research.schema import describe, init_schema, latest_version, run_maintenance
 from tickstock_research.schema.migrate import MIGRATION_LOCK, migrations
 
@@ -162,6 +163,12 @@ def test_maintenance_enforces_retention(tier_url):
         for i, ts in enumerate((old, new)):
             conn.execute(sa.text("insert into ticks(symbol, \"timestamp\", price, volume, trade_id) "
                                  "values ('RET', :ts, 10, 1, :t)"), {"ts": ts.to_pydatetime(), "t": f"r{i}"})
+    report = run_maintenance(tier_url)                      # not aggregated yet: nothing goes
+    holds_old = [u.start <= old < u.end for u in report.retention]
+    assert sum(holds_old) == 1 and report.retention[holds_old.index(True)].action == "keep"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from ticks where symbol='RET'")).scalar() == 2
+    run_rollup(tier_url)
     report = run_maintenance(tier_url)
     with engine.begin() as conn:
         left = conn.execute(sa.text("select \"timestamp\" from ticks where symbol='RET'")).scalars().all()

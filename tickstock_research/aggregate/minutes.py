@@ -58,6 +58,7 @@ def minute_chunk(conn: Connection, lo: pd.Timestamp, hi: pd.Timestamp, symbols: 
     violation rolls that back and the upsert runs. The caller owns the transaction."""
     if work_mem:
         conn.execute(query(FAMILY, "work_mem"), {"value": work_mem})
+    conn.execute(query("queries/writes", "unlimited_decompression"))   # rebuilds of compressed days
     plan = conn.execute(query(FAMILY, "minute_plan")).one()
     params = {"symbols": None if symbols is None else list(symbols),
               "lo": pd.Timestamp(lo).to_pydatetime(), "hi": pd.Timestamp(hi).to_pydatetime()}

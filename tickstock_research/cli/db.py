@@ -45,8 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = dbsub.add_parser("info", help="server version, tier, features and schema version")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=info)
-    m = sub.add_parser("maintain", help="enforce retention (drop_chunks / deletes) and report compression")
-    m.set_defaults(handler=maintain, needs="admin")
+    p = dbsub.add_parser("retention", help="show or change the retention horizons (data is dropped only once aggregated)")
+    p.add_argument("table", nargs="?", choices=["ticks", "ohlcv_1min"], help="the table whose horizon to change")
+    p.add_argument("age", nargs="?", help="an interval such as '2 years' or '90 days', or 'off'")
+    p.set_defaults(handler=retention, needs=lambda args: "admin" if args.table or args.age else None)
+    m = sub.add_parser("maintain", help="enforce retention (only aggregated data is dropped) and recompress late chunks")
+    m.add_argument("--dry-run", action="store_true", help="change nothing; list exactly what a run would drop")
+    m.set_defaults(handler=maintain, needs=lambda args: None if args.dry_run else "admin")
 
 
 def _url(args) -> str:
@@ -121,5 +126,25 @@ def info(args) -> int:
 def maintain(args) -> int:
     from ..schema.maintain import run_maintenance
 
-    print(run_maintenance(_url(args)))
+    print(run_maintenance(_url(args), dry_run=args.dry_run))
+    return 0
+
+
+def retention(args) -> int:
+    from ..schema.retention import horizons, set_retention
+
+    if args.table and not args.age:
+        from ..errors import ConfigurationError
+        raise ConfigurationError("tickstock db retention: give the table and its horizon (e.g. ticks '2 years', or ticks off)")
+    url = _url(args)
+    if args.table:
+        current = set_retention(args.table, args.age, url)
+    else:
+        engine = get_engine(url)
+        with engine.connect() as conn:
+            current = horizons(conn)
+    for table, age in current.items():
+        print(f"{table}: {age}")
+    print("(past its horizon, data is dropped only once its minute and daily bars are built; "
+          "`tickstock maintain --dry-run` lists what would go)")
     return 0
