@@ -25,7 +25,7 @@ def analyst(database_url):
     load_ticks(frame, database_url, progress=False)
     run_rollup(database_url)
     name = f"t_analyst_{secrets.token_hex(4)}"
-    url = create_login(name, "analyst", database_url)
+    url = create_login(name, "analyst", database_url).url
     yield url
     dispose_engines()
     admin = psycopg2.connect(database_url)

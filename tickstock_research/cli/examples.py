@@ -12,7 +12,8 @@ EXAMPLES: dict[str, str] = {
     "db url": 'psql "$(tickstock db url)"',
     "db init": "tickstock db init\ntickstock --url postgresql://me@db.example/market db init --require-timescaledb",
     "db info": "tickstock db info\ntickstock db info --json",
-    "maintain": "tickstock maintain",
+    "db retention": "tickstock db retention\ntickstock db retention ticks '2 years'\ntickstock db retention ticks off",
+    "maintain": "tickstock maintain --dry-run\ntickstock maintain",
     "ingest": "tickstock ingest ticks trades_v1/2024/01/2024-01-02.csv.gz",
     "ingest ticks": "tickstock ingest ticks trades_v1/2024/01/2024-01-02.csv.gz\n"
                     "tickstock ingest ticks trades_v1/2024/01/ --unknown-symbols reject",

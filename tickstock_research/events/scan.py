@@ -131,10 +131,10 @@ def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str |
     chosen = resolve_patterns(patterns, tf)
     if start is not None and end is not None and to_utc(start) > to_utc(end):
         raise InvalidRangeError(f"start {start} is after end {end}")
-    symbols = parse_symbols(symbols)
     engine = get_engine(engine_or_url)
+    require(engine, "scanning (scan writes events)", "writer")      # a read-only login: say so first
+    symbols = parse_symbols(symbols)
     dask_client = resolve_client(client)
-    require(engine, "scanning (scan writes events)", "writer")
     if dask_client is None:
         report = _scan_local(engine, symbols, chosen, tf, start, end, adjustment, session, batch, states)
     else:
