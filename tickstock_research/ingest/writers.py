@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from ..db.engine import get_engine, raw_connection
 from ..errors import LoadError, SchemaVersionError, UnknownSymbolError, UnknownTimeframeError, ValidationError
 from ..schema.migrate import check_schema, schema_version
-from ..sessions import session_date
+from ..sessions import session_date, sessions
 from ..sqlfiles import raw
 from ..types import EngineOrURL, UnknownSymbolPolicy
 from . import validate as v
@@ -78,6 +78,10 @@ class Target:
     check: Callable[[pa.RecordBatch], v.Checked]
     columns: Callable[[v.Checked], list[Column]]
     per_source: Callable[[], Callable[[v.Checked], None]] | None = None
+    #: raises a one-line ValidationError unless the input's column names fit the table
+    require: Callable[[list[str]], None] | None = None
+    #: may flag more rows of a typed batch before the quarantine is drawn (e.g. session dates)
+    refine: Callable[[v.Checked], None] | None = None
 
 
 def _symbol_order(c: v.Checked) -> v.Checked:
@@ -140,6 +144,8 @@ def _bar_columns(c: v.Checked, daily: bool) -> list[Column]:
 
 
 def _daily_dates(calendar: str):
+    """The session date of each daily bar; a bar on a day that is no session of ``calendar``
+    (a weekend, a holiday) is flagged ``not_a_session``."""
     def add(c: v.Checked) -> None:
         ns = c.cols["timestamp"] * 1000
         if c.meta.get("date_is_session"):
@@ -148,6 +154,13 @@ def _daily_dates(calendar: str):
             dates = session_date(pd.Series(pd.to_datetime(ns, unit="ns", utc=True)), calendar)
             days = np.asarray(dates, dtype="datetime64[D]").astype(np.int64)
         c.cols["date"] = days.astype(np.int32)
+        live = c.code == 0
+        if live.any():
+            lo, hi = (np.datetime64(int(x), "D") for x in (days[live].min(), days[live].max()))
+            open_days = np.asarray([np.datetime64(d, "D") for d in sessions(str(lo), str(hi), calendar).index],
+                                   dtype="datetime64[D]").astype(np.int64)
+            off = live & ~np.isin(days, open_days)
+            c.code[off] = v.CODE["not_a_session"]
     return add
 
 
@@ -171,6 +184,8 @@ class _Writer:
     def _prepare(self, src: Source, raw_batch, known: set[str], hook) -> Prepared:
         batch = raw_batch.batch
         checked = self.target.check(batch)
+        if self.target.refine is not None and batch.num_rows:
+            self.target.refine(checked)
         code = checked.code
         if self.policy == "reject" and batch.num_rows:
             ok = code == 0
@@ -181,14 +196,21 @@ class _Writer:
                     zero_copy_only=False)
                 code[bad & ok] = v.CODE["unknown_symbol"]
         ok = code == 0
-        prepared = Prepared(src, batch.num_rows, int(ok.sum()), None, [])
+        invalid = getattr(raw_batch, "invalid", None) or []
+        prepared = Prepared(src, batch.num_rows + len(invalid), int(ok.sum()), None, [])
+        for line, reason, raw_json in invalid:       # records the CSV parser could not split
+            prepared.q_lines.append(int(line))
+            prepared.q_reasons.append(reason)
+            prepared.q_raws.append(raw_json)
+            prepared.rejected[reason] = prepared.rejected.get(reason, 0) + 1
         if not ok.all():
             idx = np.flatnonzero(~ok)
-            prepared.q_lines = (idx + raw_batch.first_line).tolist()
-            prepared.q_reasons = [v.REASONS[c] for c in code[idx]]
-            prepared.q_raws = v.raw_rows(batch, idx)
+            prepared.q_lines += raw_batch.line_of(idx).tolist()
+            prepared.q_reasons += [v.REASONS[c] for c in code[idx]]
+            prepared.q_raws += v.raw_rows(batch, idx)
             for reason, count in zip(*np.unique(code[idx], return_counts=True)):
-                prepared.rejected[v.REASONS[reason]] = int(count)
+                r = v.REASONS[reason]
+                prepared.rejected[r] = prepared.rejected.get(r, 0) + int(count)
             checked = checked.keep(ok)
         if checked.n:
             if hook is not None:
@@ -207,6 +229,8 @@ class _Writer:
                 src.key   # the content digest, computed here rather than in the writing thread
                 out.put(("start", src))
                 try:
+                    if self.target.require is not None:
+                        self.target.require(src.columns())
                     for raw_batch in src.batches(self.batch_rows):
                         if stop.is_set():
                             return
@@ -410,58 +434,95 @@ def _progress_bar(progress: bool | None, total: int | None, table: str):
 
 def load_ticks(source: SourceLike, engine_or_url: EngineOrURL = None, *,
                unknown_symbols: UnknownSymbolPolicy = "register", batch_rows: int = DEFAULT_BATCH_ROWS,
-               progress: bool | None = None) -> LoadReport:
+               progress: bool | None = None, tz: str | None = None) -> LoadReport:
     """Load trades into ``ticks``, exactly once, from a DataFrame, CSV/CSV.gz/Parquet file(s) or a
     Massive ``trades_v1`` flat file.
 
-    Columns: ``symbol`` (or ``ticker``), ``timestamp`` (tz-aware, ISO text or integer ns; Massive's
-    ``sip_timestamp``), ``price``, ``volume`` (or ``size``), and optionally ``exchange``,
+    Columns: ``symbol`` (or ``ticker``), ``timestamp`` (tz-aware, ISO text with an offset or integer
+    ns; Massive's ``sip_timestamp``), ``price``, ``volume`` (or ``size``), and optionally ``exchange``,
     ``trade_id`` (or ``id``), ``sequence_number``, ``conditions``, ``correction``, ``tape``,
-    ``participant_timestamp``. Rows without a trade id get a deterministic one
-    (see :mod:`tickstock_research.ingest.identity`). ``unknown_symbols="register"`` adds a minimal
-    ``symbols`` row, ``"reject"`` quarantines the row. ``progress``: None shows a bar on a terminal
-    for loads longer than 2 s, True always, False never.
+    ``participant_timestamp``. ``tz`` names the zone of naive date-times (without it they are
+    quarantined as ``timestamp_without_zone``, or a naive column refuses the file). Rows without a
+    trade id get a deterministic one (see :mod:`tickstock_research.ingest.identity`).
+    ``unknown_symbols="register"`` adds a minimal ``symbols`` row, ``"reject"`` quarantines the row.
+    ``progress``: None shows a bar on a terminal for loads longer than 2 s, True always, False never.
 
     >>> load_ticks("us_stocks_sip/trades_v1/2024/01/2024-01-02.csv.gz")   # doctest: +SKIP
     """
     def check(batch):
-        return v.check_ticks(batch, now_ns=writer.now_ns)
+        return v.check_ticks(batch, now_ns=writer.now_ns, tz=tz)
 
     def per_source():
         ids = TradeIds()
         return lambda c: ids.assign(c.cols)
 
-    target = Target("ticks", check, _tick_columns, per_source)
+    def require(names):
+        v.require_columns(names, {**v.TICK_ALIASES, "t": "timestamp"}, v.TICK_REQUIRED)
+
+    target = Target("ticks", check, _tick_columns, per_source, require)
     writer = _Writer(target, engine_or_url, unknown_symbols, batch_rows, progress)
     return writer.run(source)
 
 
-def load_bars(source: SourceLike, engine_or_url: EngineOrURL = None, *, timeframe: Timeframe = "1min",
+#: Massive flat-file folders and the bar timeframe (or loader) their files hold.
+MASSIVE_LAYOUT = {"minute_aggs_v1": "1min", "day_aggs_v1": "1d", "trades_v1": "ticks"}
+
+
+def layout_timeframe(sources: list[Source]) -> str | None:
+    """The timeframe the Massive folder names of the sources say (None when they say nothing);
+    a trades file or a mix of minute and day aggregates is a one-line error."""
+    found: dict[str, str] = {}
+    for src in sources:
+        parts = set(src.path.parts) if src.path is not None else set()
+        for folder, kind in MASSIVE_LAYOUT.items():
+            if folder in parts:
+                found.setdefault(kind, src.name)
+    if "ticks" in found:
+        raise ValidationError(f"{found['ticks']}: a Massive trades_v1 file holds trades, not bars; "
+                              f"load it with load_ticks (tickstock ingest ticks)")
+    if len(found) > 1:
+        raise ValidationError(f"{found['1min']} and {found['1d']}: one load mixes minute_aggs_v1 and "
+                              f"day_aggs_v1 files; load each timeframe on its own")
+    return next(iter(found), None)
+
+
+def load_bars(source: SourceLike, engine_or_url: EngineOrURL = None, *, timeframe: Timeframe | None = None,
               unknown_symbols: UnknownSymbolPolicy = "register", batch_rows: int = DEFAULT_BATCH_ROWS,
-              progress: bool | None = None, calendar: str = "XNYS") -> LoadReport:
+              progress: bool | None = None, calendar: str = "XNYS", tz: str | None = None) -> LoadReport:
     """Load vendor OHLCV bars: ``timeframe="1min"`` into ``ohlcv_1min`` or ``"1d"`` into
     ``ohlcv_daily`` (keyed by the exchange session date of the bar's start, or a ``date`` column),
     with ``source='vendor'``; bars already present are left as they are.
+
+    ``timeframe=None`` takes it from the Massive folder (``minute_aggs_v1``, ``day_aggs_v1``) and is
+    ``1min`` otherwise; a timeframe that contradicts the folder is an error. A 1-minute bar must
+    start on a whole minute, a daily bar on a session of ``calendar``; bars need
+    ``high >= max(open, close)``, ``min(open, close) >= low`` and vwap in ``[low, high]``; other
+    bars are quarantined with the reason.
 
     Columns: ``symbol``/``ticker``, ``timestamp``/``window_start`` (ns, tz-aware or ISO),
     ``open, high, low, close, volume`` and optionally ``vwap``, ``trade_count``/``transactions``
     (Massive ``minute_aggs_v1`` / ``day_aggs_v1`` files as they come).
 
-    >>> load_bars("minute_aggs_v1/2024-01-02.csv.gz", timeframe="1min")   # doctest: +SKIP
+    >>> load_bars("minute_aggs_v1/2024-01-02.csv.gz")   # doctest: +SKIP
     """
-    if timeframe not in ("1min", "1d"):
+    if timeframe is not None and timeframe not in ("1min", "1d"):
         raise UnknownTimeframeError(timeframe, ["1min", "1d"])
+    srcs = sources_of(source)
+    said = layout_timeframe(srcs)
+    if timeframe is not None and said is not None and said != timeframe:
+        folder = "day_aggs_v1" if said == "1d" else "minute_aggs_v1"
+        raise ValidationError(f"{srcs[0].name}: timeframe {timeframe} contradicts the file's folder {folder} "
+                              f"(which holds {said} bars)")
+    timeframe = timeframe or said or "1min"
     daily = timeframe == "1d"
 
     def check(batch):
-        return v.check_bars(batch, now_ns=writer.now_ns, daily=daily)
+        return v.check_bars(batch, now_ns=writer.now_ns, daily=daily, tz=tz)
 
-    def per_source():
-        return _daily_dates(calendar) if daily else None
+    def require(names):
+        v.require_columns(names, {**v.BAR_ALIASES, "s": "timestamp"}, v.BAR_REQUIRED)
 
     target = Target("ohlcv_daily" if daily else "ohlcv_1min", check,
-                    lambda c: _bar_columns(c, daily), per_source)
+                    lambda c: _bar_columns(c, daily), None, require, _daily_dates(calendar) if daily else None)
     writer = _Writer(target, engine_or_url, unknown_symbols, batch_rows, progress)
-    return writer.run(source)
-
-
+    return writer.run(srcs)
