@@ -130,3 +130,46 @@ def test_sql_text_is_stored_verbatim_and_tables_survive(corpus, database_url):
     assert "ticks'; DROP TABLE ticks;--.csv" in sources
     assert {"ticks", "symbols", "quarantine", "ohlcv_1min", "ohlcv_daily"} <= tables
     assert not (corpus / "pwned").exists() and not Path("pwned").exists()
+
+
+def cli_args(case: dict, path: Path, url: str) -> list[str]:
+    """The `tickstock ingest` command line a user would type for a corpus case."""
+    loader = case["loader"]
+    args = ["--url", url, "ingest", "bars" if loader.startswith("bars") else loader]
+    if loader.startswith("bars"):
+        args += ["--timeframe", loader.split("_")[1]]
+    for kv in filter(None, case["options"].split(";")):
+        key, value = kv.split("=", 1)
+        args += ["--" + key.replace("_", "-"), value]
+    if loader in ("ticks", "bars_1min", "bars_1d"):
+        args.append("--no-progress")
+    return args + [str(path)]
+
+
+def test_every_cli_loader_on_the_whole_corpus_prints_no_traceback(corpus, database_url, capfd):
+    """Each case through the command line's entry point: exit 0 with a report, or exit 2 with one
+    line naming the file; never a traceback (an exception escaping ``main`` fails this test too),
+    and nothing the driver prints on its own (captured at the file-descriptor level)."""
+    from tickstock_research.cli.main import main
+
+    for case in CASES:
+        code = main(cli_args(case, corpus / case["file"], database_url))
+        out, err = capfd.readouterr()
+        assert "Traceback" not in out + err, (case["file"], out, err)
+        if case["outcome"] == "error":
+            lines = [line for line in err.splitlines() if line.strip()]
+            assert code == 2 and len(lines) == 1 and case["file"] in lines[0], (case["file"], err)
+        else:
+            assert code == 0 and err.strip() == "", (case["file"], err)
+            assert "rows read" in out, (case["file"], out)
+
+
+def test_the_real_command_line_on_two_corpus_files(corpus, database_url, cli_env):
+    import subprocess
+
+    for name, code in (("ticks_garbage.csv.gz", 2), ("ticks_massive_ragged.csv.gz", 0)):
+        case = next(c for c in CASES if c["file"] == name)
+        proc = subprocess.run([sys.executable, "-m", "tickstock_research.cli.main",
+                               *cli_args(case, corpus / name, database_url)],
+                              env=cli_env, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == code and "Traceback" not in proc.stdout + proc.stderr, proc.stderr

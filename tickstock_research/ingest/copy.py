@@ -18,12 +18,17 @@ CSV into the ticks hypertable), and numpy can write it column by column:
 from __future__ import annotations
 
 import io
+import logging
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+log = logging.getLogger(__name__)
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
@@ -310,5 +315,20 @@ COPY_CHUNK = 4 << 20
 
 def copy_binary(cursor, statement: str, rows: np.ndarray) -> int:
     """Run ``COPY ... FROM STDIN (FORMAT binary)`` with the encoded rows; returns rows copied."""
-    cursor.copy_expert(statement, BufferReader(rows), size=COPY_CHUNK)
+    with _driver_prints_to_log():
+        cursor.copy_expert(statement, BufferReader(rows), size=COPY_CHUNK)
     return cursor.rowcount
+
+
+@contextmanager
+def _driver_prints_to_log():
+    """When the server goes away during a COPY, psycopg2's C code meets the server's error while
+    decoding a message and prints it (``PyErr_Print``, through ``sys.excepthook``: five lines on
+    stderr before the loader's own one-line error). Send that to the debug log instead; the
+    failure itself still raises from ``copy_expert``."""
+    previous = sys.excepthook
+    sys.excepthook = lambda kind, value, tb: log.debug("driver message during COPY: %s: %s", kind.__name__, value)
+    try:
+        yield
+    finally:
+        sys.excepthook = previous

@@ -24,7 +24,7 @@ from .copy import decimal_digits, exact_decimal
 INT64_MAX = 2**63 - 1
 #: Floats at or above this may have been rounded: an integer volume that large must come as an integer.
 FLOAT_EXACT = 2.0**53
-_INT_TEXT = re.compile(r"[+-]?\d+")
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
 #: A decimal text this short (significant digits) reads back exactly from a double.
 SAFE_DIGITS = 15
 
@@ -32,6 +32,38 @@ SAFE_DIGITS = 15
 def _is_text(arr: pa.Array) -> bool:
     return pa.types.is_binary(arr.type) or pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) \
         or pa.types.is_large_binary(arr.type)
+
+
+def clean_text(batch: pa.RecordBatch, chk) -> pa.RecordBatch:
+    """The batch with every field that is not valid UTF-8 (``invalid_utf8``) or holds a NUL byte
+    (``nul_byte``) made null, its row flagged: later typing then never meets such bytes. The
+    quarantine keeps the raw batch's values."""
+    nul = nul_rows(batch)
+    chk.flag(nul, "nul_byte")
+    cols, changed = [], False
+    for col in batch.columns:
+        bad = np.zeros(len(col), dtype=bool)
+        if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
+            try:
+                col.cast(pa.string())
+            except pa.ArrowInvalid:
+                bad = np.array([v is not None and not _utf8(v) for v in col.to_pylist()], dtype=bool)
+                chk.flag(bad, "invalid_utf8")
+        if _is_text(col) and nul.any():
+            bad |= nul & pc.fill_null(pc.match_substring(col, "\x00"), False).to_numpy(zero_copy_only=False)
+        if bad.any():
+            col = pc.if_else(pa.array(bad), pa.scalar(None, col.type), col)
+            changed = True
+        cols.append(col)
+    return pa.RecordBatch.from_arrays(cols, names=batch.schema.names) if changed else batch
+
+
+def _utf8(v: bytes) -> bool:
+    try:
+        v.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def nul_rows(batch: pa.RecordBatch) -> np.ndarray:
@@ -75,6 +107,8 @@ def exact_int64(arr: pa.Array, chk, *, out_of_range: str, fractional: str | None
                                                    if pa.types.is_binary(arr.type) else arr))
         null = s.is_null().to_numpy(zero_copy_only=False)
         try:
+            if not plain_integers(s):
+                raise pa.ArrowInvalid("not plain decimal integers")
             vals = pc.cast(s, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             vals = _int_texts(s.to_pylist(), chk, out_of_range, fractional)
@@ -84,6 +118,12 @@ def exact_int64(arr: pa.Array, chk, *, out_of_range: str, fractional: str | None
     if required:
         chk.flag(null, "missing_value")
     return vals, null
+
+
+def plain_integers(s: pa.Array) -> bool:
+    """True when every non-null string is a plain decimal integer (Arrow's own cast would also
+    take ``0x10`` as 16)."""
+    return bool(pc.all(pc.match_substring_regex(s, r"^[+-]?[0-9]+$")).as_py() is not False)
 
 
 def _from_floats(f: np.ndarray, null: np.ndarray, chk, out_of_range: str, fractional: str | None) -> np.ndarray:

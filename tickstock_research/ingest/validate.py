@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ValidationError
-from .exact import check_price, exact_int64, nul_rows
+from .exact import check_price, clean_text, exact_int64, plain_integers
 
 #: Reason codes; the text is what the quarantine table stores.
 REASONS = [
@@ -175,18 +175,17 @@ def number(arr: pa.Array, chk: Checker, *, required: bool = True) -> tuple[np.nd
 
 def integer(arr: pa.Array, chk: Checker, *, required: bool = True, lo=None, hi=None) -> tuple[np.ndarray, np.ndarray]:
     """int64 values and a null mask (floats must be whole; values outside [lo, hi] are unparsable)."""
-    if pa.types.is_integer(arr.type):
-        null = arr.is_null().to_numpy(zero_copy_only=False)
-        vals = arr.cast(pa.int64()).fill_null(0).to_numpy()
-        if required:
-            chk.flag(null, "missing_value")
+    if pa.types.is_integer(arr.type):      # exact, uint64 beyond int64 included
+        vals, null = exact_int64(arr, chk, out_of_range="unparsable", required=required)
     else:
         f, null = number(arr, chk, required=required)
         fin = np.isfinite(f)
         chk.flag(~null & ~fin, "not_finite")
         chk.flag(fin & (np.floor(f) != f), "unparsable")
-        vals = np.where(fin, f, 0).astype(np.int64)
-        null = null | ~fin
+        big = fin & (np.abs(f) >= 2.0**63)
+        chk.flag(big, "unparsable")
+        vals = np.where(fin & ~big, f, 0).astype(np.int64)
+        null = null | ~fin | big
     if lo is not None:
         chk.flag(~null & ((vals < lo) | (vals > hi)), "unparsable")
     return vals, null
@@ -233,6 +232,8 @@ def timestamps_ns(arr: pa.Array, chk: Checker, now_ns: int, *, required: bool = 
         s = _blank_to_null(_strings(arr))
         s = pc.utf8_trim_whitespace(s)
         try:
+            if not plain_integers(s):
+                raise pa.ArrowInvalid("not plain decimal integers")
             vals = pc.cast(s, pa.int64())
         except pa.ArrowInvalid:
             vals, numeric, null_unparsable = _text_timestamps(s, chk, tz, zone_required)
@@ -268,7 +269,7 @@ def _localize(arr: pa.Array, tz: str, chk: Checker) -> pa.Array:
 def _text_timestamps(s: pa.Array, chk: Checker, tz: str | None, zone_required: bool):
     """The slow path of text timestamps: integer digits (ns) mixed with ISO-8601 text."""
     texts = pd.Series(s.to_numpy(zero_copy_only=False), dtype=object)
-    digits = texts.str.fullmatch(r"-?\d+").fillna(False).astype(bool).to_numpy()
+    digits = texts.str.fullmatch(r"[+-]?[0-9]+").fillna(False).astype(bool).to_numpy()
     out = np.zeros(len(texts), dtype=np.int64)
     bad = np.zeros(len(texts), dtype=bool)
     for i in np.flatnonzero(digits):
@@ -404,18 +405,14 @@ def require_columns(names: list[str], aliases: dict[str, str], required: tuple[s
         raise ValidationError(f"input has no {missing[0]} column (columns: {', '.join(names) or 'none'})")
 
 
-def _flag_nul(batch: pa.RecordBatch, chk: Checker) -> None:
-    chk.flag(nul_rows(batch), "nul_byte")
-
-
 def check_ticks(batch: pa.RecordBatch, *, now_ns: int, tz: str | None = None) -> Checked:
     """Type and validate a batch of trades (canonical columns, Massive trades_v1 or live-feed names)."""
-    cols = renamed(batch, TICK_ALIASES)
-    _live_ms(cols, "t")
     n = batch.num_rows
     chk = Checker(n)
     out = Checked(n)
-    _flag_nul(batch, chk)
+    batch = clean_text(batch, chk)
+    cols = renamed(batch, TICK_ALIASES)
+    _live_ms(cols, "t")
     out.cols["symbol"] = symbols(cols.get("symbol"), chk)
     for name in ("timestamp", "price", "volume"):
         if name not in cols:
@@ -449,8 +446,7 @@ def check_ticks(batch: pa.RecordBatch, *, now_ns: int, tz: str | None = None) ->
     else:
         out.cols["participant_timestamp"], out.nulls["participant_timestamp"] = np.zeros(n, np.int64), np.ones(n, bool)
     if "trade_id" in cols:
-        tid = pc.utf8_trim_whitespace(text(_blank_to_null(cols["trade_id"]) if not pa.types.is_integer(cols["trade_id"].type)
-                                           else cols["trade_id"], chk))
+        tid = _blank_to_null(pc.utf8_trim_whitespace(text(cols["trade_id"], chk)))
         chk.flag(pc.utf8_length(tid).fill_null(0).to_numpy(zero_copy_only=False) > TRADE_ID_MAX, "trade_id_too_long")
         out.cols["trade_id"] = tid
     else:
@@ -462,12 +458,12 @@ def check_ticks(batch: pa.RecordBatch, *, now_ns: int, tz: str | None = None) ->
 
 def check_bars(batch: pa.RecordBatch, *, now_ns: int, daily: bool, tz: str | None = None) -> Checked:
     """Type and validate OHLCV bars (canonical columns or Massive minute/day aggregates)."""
-    cols = renamed(batch, BAR_ALIASES)
-    _live_ms(cols, "s")
     n = batch.num_rows
     chk = Checker(n)
     out = Checked(n)
-    _flag_nul(batch, chk)
+    batch = clean_text(batch, chk)
+    cols = renamed(batch, BAR_ALIASES)
+    _live_ms(cols, "s")
     out.cols["symbol"] = symbols(cols.get("symbol"), chk)
     if daily and "date" in cols and "timestamp" not in cols:
         d = cols["date"]

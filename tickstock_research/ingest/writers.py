@@ -258,6 +258,11 @@ class _Writer:
         conn = raw_connection(self.engine)
         try:
             cur = conn.cursor()
+            cur.execute(raw(Q, "close_interrupted"))
+            closed = [r[0] for r in cur.fetchall()]
+            if closed:
+                log.info("closed %d interrupted load(s) in ingest_loads: %s", len(closed), closed)
+            conn.commit()
             cur.execute(raw(Q, "known_symbols"))
             known = {r[0] for r in cur.fetchall()}
             cur.execute(raw(Q, f"stage_{table}"))
@@ -383,6 +388,15 @@ class _Writer:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+def close_interrupted_loads(engine_or_url: EngineOrURL = None) -> int:
+    """Close the ``ingest_loads`` rows left ``running`` by a load that was cut off (its server
+    backend is gone) as ``interrupted``; returns how many. Every load does this first."""
+    engine = get_engine(engine_or_url)
+    require_schema(engine)
+    with engine.begin() as conn:
+        return len(conn.exec_driver_sql(raw(Q, "close_interrupted")).all())
+
+
 def _rollback_quietly(conn) -> None:
     """Roll back, ignoring a connection the server already closed (the original error is what
     the caller reports, not 'connection already closed')."""
@@ -392,8 +406,9 @@ def _rollback_quietly(conn) -> None:
         pass
 
 
-#: The first schema version with the ingest objects (sql/migrations/0010_ingest.sql).
-INGEST_SCHEMA_VERSION = 10
+#: The first schema version with the ingest objects as this code writes them
+#: (sql/migrations/0010_ingest.sql, 0065_ingest_interrupted.sql).
+INGEST_SCHEMA_VERSION = 65
 
 
 def require_schema(engine) -> None:
