@@ -125,3 +125,20 @@ def test_parquet_uint64_and_dataframe_uint64_volumes(db):
     report = load_ticks(frame, db, progress=False)
     assert (report.inserted, report.rejected) == (1, {"volume_out_of_range": 1})
     assert scalar(db, "select volume from ticks") == 7
+
+
+def test_daily_bars_fall_on_a_session_of_their_symbols_calendar(db):
+    from tickstock_research.ingest import load_symbols
+
+    load_symbols(pd.DataFrame({"symbol": ["XBTUSD", "AAPL"], "market": ["crypto", "stocks"]}), db)
+    bars = pd.DataFrame({"symbol": ["XBTUSD", "AAPL", "AAPL", "NEWCO"],
+                         "date": ["2024-11-23", "2024-11-23", "2024-11-28", "2024-11-29"],   # Sat, Sat, Thanksgiving, Fri
+                         "open": 10.0, "high": 11.0, "low": 9.0, "close": 10.0, "volume": 100})
+    report = load_bars(bars, db, timeframe="1d", progress=False)
+    assert (report.inserted, report.rejected) == (2, {"not_a_session": 2})
+    assert fetch(db, "select symbol, date::text as d from ohlcv_daily order by symbol").values.tolist() == \
+        [["NEWCO", "2024-11-29"], ["XBTUSD", "2024-11-23"]]
+    assert quarantined(db) == [(2, "not_a_session"), (3, "not_a_session")]
+    # one calendar for all when named
+    report = load_bars(bars.iloc[:1].assign(symbol="AAPL2"), db, timeframe="1d", calendar="24/7", progress=False)
+    assert report.inserted == 1

@@ -120,8 +120,10 @@ def _line_count(chunk: bytes) -> int:
     return chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
 
 
-def _parse(chunk: bytes, names: list[str], first_line: int) -> tuple[pa.Table, np.ndarray, list]:
-    """Parse one chunk of whole records: (table, line of each row, invalid records)."""
+def _parse(chunk: bytes, names: list[str], first_line: int, unclosed: bool = False
+           ) -> tuple[pa.Table, np.ndarray, list]:
+    """Parse one chunk of whole records: (table, line of each row, invalid records). ``unclosed``:
+    the chunk ends the file inside a quoted field, so its last record is cut off."""
     bad: list[tuple[int, str, int]] = []
 
     def invalid(row) -> str:
@@ -148,10 +150,19 @@ def _parse(chunk: bytes, names: list[str], first_line: int) -> tuple[pa.Table, n
             extra += pc.count_substring(col, "\n").fill_null(0).to_numpy(zero_copy_only=False)
         spans[valid] += extra
         starts = first_line + np.concatenate([[0], np.cumsum(spans)[:-1]])
+    if unclosed and records and (not bad or bad[-1][0] != records):
+        last = table.num_rows - 1             # Arrow closed the quote at the end of the file
+        text = json.dumps({k: v.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+                           for k, v in table.slice(last).to_pylist()[0].items()})
+        table = table.slice(0, last)
+        bad.append((records, None, text))
     mask = np.ones(records, dtype=bool)
     out = []
     for number, text, fields in bad:
         mask[number - 1] = False
+        if text is None:                      # the unclosed record: its fields as parsed
+            out.append((int(starts[number - 1]), "unclosed_quote", fields))
+            continue
         reason = "blank_line" if not text.strip() else "wrong_field_count"
         raw = json.dumps({"text": text.replace("\x00", "\\x00"), "fields": fields, "expected": len(names)})
         out.append((int(starts[number - 1]), reason, raw))
@@ -185,7 +196,7 @@ def csv_batches(path: Path, batch_rows: int) -> Iterator[RawBatch]:
             if not chunk:
                 continue
             try:
-                table, lines, bad = _parse(chunk, names, line)
+                table, lines, bad = _parse(chunk, names, line, unclosed=eof and chunk.count(b'"') % 2 == 1)
             except pa.ArrowInvalid as exc:
                 first = (str(exc).strip().splitlines() or ["parse error"])[0]
                 raise ValidationError(f"{path.name}: not a readable CSV file near line {line} ({first})") from None

@@ -35,7 +35,9 @@ import pyarrow.compute as pc
 from ..db.engine import get_engine, raw_connection
 from ..errors import LoadError, SchemaVersionError, UnknownSymbolError, UnknownTimeframeError, ValidationError
 from ..schema.migrate import check_schema, schema_version
+from ..aggregate._common import symbol_calendars
 from ..sessions import session_date, sessions
+from ..sessions.calendar import DEFAULT_CALENDAR
 from ..sqlfiles import raw
 from ..types import EngineOrURL, UnknownSymbolPolicy
 from . import validate as v
@@ -143,24 +145,29 @@ def _bar_columns(c: v.Checked, daily: bool) -> list[Column]:
     ]
 
 
-def _daily_dates(calendar: str):
-    """The session date of each daily bar; a bar on a day that is no session of ``calendar``
-    (a weekend, a holiday) is flagged ``not_a_session``."""
+def _daily_dates(calendar: str | None, calendars: dict[str, str]):
+    """The session date of each daily bar, by the calendar of its symbol (``calendar`` for all
+    when given; else the symbol's own, from ``symbols``, XNYS for symbols not known yet); a bar on
+    a day that is no session of that calendar (a weekend, a holiday) is flagged ``not_a_session``."""
     def add(c: v.Checked) -> None:
         ns = c.cols["timestamp"] * 1000
-        if c.meta.get("date_is_session"):
-            days = ns // (86_400 * 10**9)
-        else:
-            dates = session_date(pd.Series(pd.to_datetime(ns, unit="ns", utc=True)), calendar)
-            days = np.asarray(dates, dtype="datetime64[D]").astype(np.int64)
+        syms = c.cols["symbol"].to_pylist()
+        cal = np.array([calendar or calendars.get(sym, DEFAULT_CALENDAR) for sym in syms], dtype=object)
+        days = np.zeros(c.n, dtype=np.int64)
+        for name in set(cal.tolist()):
+            rows = cal == name
+            if c.meta.get("date_is_session"):
+                days[rows] = ns[rows] // (86_400 * 10**9)
+            else:
+                dates = session_date(pd.Series(pd.to_datetime(ns[rows], unit="ns", utc=True)), name)
+                days[rows] = np.asarray(dates, dtype="datetime64[D]").astype(np.int64)
+            live = rows & (c.code == 0)
+            if live.any():
+                lo, hi = (np.datetime64(int(x), "D") for x in (days[live].min(), days[live].max()))
+                open_days = np.asarray([np.datetime64(d, "D") for d in sessions(str(lo), str(hi), name).index],
+                                       dtype="datetime64[D]").astype(np.int64)
+                c.code[live & ~np.isin(days, open_days)] = v.CODE["not_a_session"]
         c.cols["date"] = days.astype(np.int32)
-        live = c.code == 0
-        if live.any():
-            lo, hi = (np.datetime64(int(x), "D") for x in (days[live].min(), days[live].max()))
-            open_days = np.asarray([np.datetime64(d, "D") for d in sessions(str(lo), str(hi), calendar).index],
-                                   dtype="datetime64[D]").astype(np.int64)
-            off = live & ~np.isin(days, open_days)
-            c.code[off] = v.CODE["not_a_session"]
     return add
 
 
@@ -503,14 +510,15 @@ def layout_timeframe(sources: list[Source]) -> str | None:
 
 def load_bars(source: SourceLike, engine_or_url: EngineOrURL = None, *, timeframe: Timeframe | None = None,
               unknown_symbols: UnknownSymbolPolicy = "register", batch_rows: int = DEFAULT_BATCH_ROWS,
-              progress: bool | None = None, calendar: str = "XNYS", tz: str | None = None) -> LoadReport:
+              progress: bool | None = None, calendar: str | None = None, tz: str | None = None) -> LoadReport:
     """Load vendor OHLCV bars: ``timeframe="1min"`` into ``ohlcv_1min`` or ``"1d"`` into
     ``ohlcv_daily`` (keyed by the exchange session date of the bar's start, or a ``date`` column),
     with ``source='vendor'``; bars already present are left as they are.
 
     ``timeframe=None`` takes it from the Massive folder (``minute_aggs_v1``, ``day_aggs_v1``) and is
     ``1min`` otherwise; a timeframe that contradicts the folder is an error. A 1-minute bar must
-    start on a whole minute, a daily bar on a session of ``calendar``; bars need
+    start on a whole minute, a daily bar on a session of ``calendar`` (default: each symbol's own
+    calendar, from its ``calendar`` or ``market`` in ``symbols``; XNYS for new symbols); bars need
     ``high >= max(open, close)``, ``min(open, close) >= low`` and vwap in ``[low, high]``; other
     bars are quarantined with the reason.
 
@@ -537,7 +545,13 @@ def load_bars(source: SourceLike, engine_or_url: EngineOrURL = None, *, timefram
     def require(names):
         v.require_columns(names, {**v.BAR_ALIASES, "s": "timestamp"}, v.BAR_REQUIRED)
 
-    target = Target("ohlcv_daily" if daily else "ohlcv_1min", check,
-                    lambda c: _bar_columns(c, daily), None, require, _daily_dates(calendar) if daily else None)
-    writer = _Writer(target, engine_or_url, unknown_symbols, batch_rows, progress)
+    calendars: dict[str, str] = {}
+    engine = get_engine(engine_or_url)
+    if daily and calendar is None:
+        require_schema(engine)
+        with engine.connect() as conn:
+            calendars = symbol_calendars(conn, None)
+    target = Target("ohlcv_daily" if daily else "ohlcv_1min", check, lambda c: _bar_columns(c, daily), None,
+                    require, _daily_dates(calendar, calendars) if daily else None)
+    writer = _Writer(target, engine, unknown_symbols, batch_rows, progress)
     return writer.run(srcs)
