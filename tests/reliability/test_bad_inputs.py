@@ -18,7 +18,7 @@ from sqlalchemy import text
 from tickstock_research.corporate import load_dividends, load_splits
 from tickstock_research.db.engine import get_engine
 from tickstock_research.errors import TickstockError
-from tickstock_research.ingest import load_bars, load_symbols, load_ticks
+from tickstock_research.ingest import load_bars, load_events, load_symbols, load_ticks
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 sys.path.insert(0, str(BAD))
@@ -26,8 +26,9 @@ import make_corpus  # noqa: E402
 
 CASES = list(csv.DictReader(open(BAD / "expected.csv", newline="", encoding="utf-8")))
 TARGET = {"ticks": "ticks", "bars_1min": "ohlcv_1min", "bars_1d": "ohlcv_daily", "symbols": "symbols",
-          "splits": "splits", "dividends": "dividends"}
-TABLES = ["ticks", "ohlcv_1min", "ohlcv_daily", "symbols", "splits", "dividends", "quarantine", "ingest_loads"]
+          "splits": "splits", "dividends": "dividends", "events": "events"}
+TABLES = ["ticks", "ohlcv_1min", "ohlcv_daily", "symbols", "splits", "dividends", "events", "quarantine",
+          "ingest_loads"]
 
 BASELINE = """
 insert into symbols (symbol) values ('GOOD');
@@ -70,7 +71,8 @@ def run_loader(loader: str, path: Path, url: str, options: str):
         return load_ticks(path, url, progress=False, **kwargs)
     if loader.startswith("bars"):
         return load_bars(path, url, timeframe=loader.split("_")[1], progress=False, **kwargs)
-    return {"symbols": load_symbols, "splits": load_splits, "dividends": load_dividends}[loader](path, url, **kwargs)
+    return {"symbols": load_symbols, "splits": load_splits, "dividends": load_dividends,
+            "events": load_events}[loader](path, url, **kwargs)
 
 
 def expected_rows(spec: str) -> list[tuple[int, str]]:

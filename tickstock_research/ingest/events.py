@@ -29,6 +29,7 @@ from ..patterns.base import DIRECTIONS, timeframe_kind
 from ..sqlfiles import raw
 from ..types import EngineOrURL, UnknownSymbolPolicy
 from .report import LoadReport
+from .csvread import csv_frame
 from .sources import Source, SourceLike, sources_of
 from .validate import SYMBOL_MAX, is_missing
 from .writers import require_schema
@@ -57,18 +58,21 @@ def load_events(source: SourceLike, engine_or_url: EngineOrURL = None, *,
     require_schema(engine)
     for src in srcs:
         frame = _read(src)
-        first_line = 2 if src.kind == "csv" else 1
+        invalid = frame.attrs.get("invalid", [])
+        lines_of = frame.pop("_line").tolist() if "_line" in frame.columns else list(range(1, len(frame) + 1))
         with engine.begin() as conn:
             known = set(conn.execute(sa.text(raw(Q, "known_symbols"))).scalars())
-            good, bad = [], []
-            for i, rec in enumerate(frame.to_dict("records")):
+            good, bad = [], list(invalid)
+            for reason in (r[1] for r in invalid):
+                report.reject(reason, 1)
+            for line, rec in zip(lines_of, frame.to_dict("records")):
                 row, reason = _check(rec, known, unknown_symbols)
                 if reason:
-                    bad.append((i + first_line, reason, json.dumps({k: _text(v) for k, v in rec.items()})))
+                    bad.append((int(line), reason, json.dumps({k: _text(v) for k, v in rec.items()})))
                     report.reject(reason, 1)
                 else:
                     good.append(row)
-            report.rows_read += len(frame)
+            report.rows_read += len(frame) + len(invalid)
             new = sorted({r["symbol"] for r in good} - known)
             if new:
                 conn.exec_driver_sql(raw(Q, "register_symbols"), {"symbols": new})
@@ -89,7 +93,7 @@ def _read(src: Source) -> pd.DataFrame:
     elif src.kind == "parquet":
         frame = pd.read_parquet(src.path)
     elif src.kind == "csv":
-        frame = pd.read_csv(src.path, dtype=str, keep_default_na=False, na_values=[""])
+        frame = csv_frame(src.path, "events")
     else:
         raise ValidationError(f"{src.name}: events load from CSV, Parquet or a DataFrame; got {src.kind}")
     frame = frame.rename(columns=lambda c: str(c).strip().lower())
@@ -104,6 +108,8 @@ def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | 
     """The row ready for the writer, or the quarantine reason of its first problem."""
     if any(is_missing(rec.get(c)) for c in REQUIRED):
         return None, "missing_value"
+    if any(isinstance(v, str) and "\x00" in v for v in rec.values()):
+        return None, "nul_byte"
     symbol, pattern = str(rec["symbol"]).strip(), str(rec["pattern"]).strip()
     if len(symbol) > SYMBOL_MAX:
         return None, "symbol_too_long"
@@ -123,6 +129,8 @@ def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | 
         return None, "unparsable"
     if ts is pd.NaT or not math.isfinite(price):
         return None, "unparsable" if ts is pd.NaT else "not_finite"
+    if ts.tzinfo is None and isinstance(rec["timestamp"], str) and ":" in rec["timestamp"]:
+        return None, "timestamp_without_zone"     # naive date-time text is never taken as UTC
     if price <= 0:
         return None, "non_positive_price"
     details = _json_object(rec.get("details"))
@@ -171,4 +179,6 @@ def _json_object(value):
 
 
 def _text(value):
-    return None if is_missing(value) else (value if isinstance(value, (str, int, float, bool, dict, list)) else str(value))
+    if isinstance(value, str):
+        return None if is_missing(value) else value.replace("\x00", "\\x00")   # jsonb holds no NUL
+    return None if is_missing(value) else (value if isinstance(value, (int, float, bool, dict, list)) else str(value))
