@@ -35,7 +35,7 @@ from ..sessions.calendar import check_session_filter
 from ..sqlfiles import query
 from ..types import EngineOrURL, SessionFilter, TimestampLike
 from ._common import FAMILY, symbol_calendars, symbol_list
-from .live_checks import Rejected, check_bar, check_trade, feed_ns
+from .live_checks import Rejected, check_bar, check_trade
 
 BAR_COLUMNS = ["symbol", "timestamp", "open", "high", "low", "close", "volume", "vwap", "trade_count"]
 _NS = 1_000_000_000

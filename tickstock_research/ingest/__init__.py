@@ -6,6 +6,7 @@
 from .events import load_events
 from .report import LoadReport
 from .symbols import load_symbols
-from .writers import close_interrupted_loads, load_bars, load_ticks
+from .bars import load_bars
+from .writers import close_interrupted_loads, load_ticks
 
 __all__ = ["LoadReport", "close_interrupted_loads", "load_ticks", "load_bars", "load_symbols", "load_events"]
