@@ -2,7 +2,10 @@
 # Install the database server pieces the kit needs, when they are missing and we can.
 #
 #  * PostgreSQL 15 server binaries (Debian package postgresql-15).
-#  * TimescaleDB, built from Debian's trixie source package (Apache-only build) against the
+#  * TimescaleDB: when TICKSTOCK_TSDB_SOURCE names a full TimescaleDB source tarball (with its
+#    community code in tsl/), built from it with the community ("timescale" licence) module and
+#    installed into the system's PostgreSQL (rebuilt when the installed build lacks the module);
+#    otherwise built from Debian's trixie source package (Apache-only build) against the
 #    installed PostgreSQL, through a private apt configuration: the system's apt sources are
 #    never changed.
 #
@@ -23,10 +26,19 @@ have_tsdb() {
   sharedir="$("${PG_BIN}/pg_config" --sharedir)"
   ls "${libdir}"/timescaledb*.so >/dev/null 2>&1 && [ -f "${sharedir}/extension/timescaledb.control" ]
 }
+# The community module (timescale licence) of the installed build.
+have_tsl() { ls "$("${PG_BIN}/pg_config" --pkglibdir)"/timescaledb-tsl-*.so >/dev/null 2>&1; }
+TSDB_SOURCE="${TICKSTOCK_TSDB_SOURCE:-}"
+# The TimescaleDB this set-up wants: any build, or with a source tarball, one with the module.
+have_wanted_tsdb() { have_tsdb && { [ -z "${TSDB_SOURCE}" ] || have_tsl; }; }
+if [ -n "${TSDB_SOURCE}" ] && [ ! -f "${TSDB_SOURCE}" ]; then
+  log "TICKSTOCK_TSDB_SOURCE names no file: ${TSDB_SOURCE}"
+  exit 1
+fi
 
 have_browser() { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }
 
-if have_pg && have_tsdb && { have_browser || [ "${TICKSTOCK_SKIP_BROWSER:-0}" = "1" ]; }; then
+if have_pg && have_wanted_tsdb && { have_browser || [ "${TICKSTOCK_SKIP_BROWSER:-0}" = "1" ]; }; then
   log "PostgreSQL ${PG_MAJOR}, TimescaleDB and Chromium are installed; nothing to do."
   exit 0
 fi
@@ -37,7 +49,7 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then can_apt=1; f
 if [ "${can_apt}" != "1" ]; then
   have_browser || log "optional: Chromium (Debian: apt-get install chromium) lets the tests check the HTML report in a real browser."
   have_pg || log "MISSING: PostgreSQL ${PG_MAJOR} server. Install it with: sudo apt-get install postgresql-${PG_MAJOR}"
-  have_tsdb || log "MISSING: TimescaleDB for PostgreSQL ${PG_MAJOR}. Install timescaledb-2-postgresql-${PG_MAJOR} (Timescale's repository) or build Debian's 'timescaledb' source package; the kit continues on plain PostgreSQL."
+  have_wanted_tsdb || log "MISSING: TimescaleDB for PostgreSQL ${PG_MAJOR}. Install timescaledb-2-postgresql-${PG_MAJOR} (Timescale's repository) or build Debian's 'timescaledb' source package; the kit continues on plain PostgreSQL."
   exit 0
 fi
 
@@ -68,7 +80,42 @@ if ! have_browser && [ "${TICKSTOCK_SKIP_BROWSER:-0}" != "1" ]; then
     || log "chromium could not be installed; the browser test will be skipped"
 fi
 
-if have_tsdb; then exit 0; fi
+if have_wanted_tsdb; then exit 0; fi
+
+if [ -n "${TSDB_SOURCE}" ]; then
+  # A full source tarball: build it with its community code (no -DAPACHE_ONLY), stage the
+  # install in a private tree, then move each file into place with a rename, so servers that
+  # already have the old library mapped keep running on it.
+  log "building TimescaleDB with its community module from ${TSDB_SOURCE} (a few minutes)"
+  { apt_update_once && apt-get install -y -qq "postgresql-server-dev-${PG_MAJOR}" cmake gcc make >/dev/null; } \
+    || { log "the build tools (postgresql-server-dev-${PG_MAJOR}, cmake, gcc, make) could not be installed"; exit 1; }
+  work="$(mktemp -d)"
+  trap 'rm -rf "${work}"' EXIT
+  mkdir -p "${work}/src" "${work}/stage"
+  tar -xzf "${TSDB_SOURCE}" -C "${work}/src" || { log "could not unpack ${TSDB_SOURCE}"; exit 1; }
+  srcdir="$(dirname "$(find "${work}/src" -maxdepth 2 -name bootstrap -type f | head -n1)")"
+  [ -d "${srcdir}/tsl" ] || { log "${TSDB_SOURCE} has no tsl/ folder: not a full TimescaleDB source"; exit 1; }
+  build_log="${work}/build.log"
+  if ! ( cd "${srcdir}" \
+         && ./bootstrap -DPG_CONFIG="${PG_BIN}/pg_config" -DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF \
+              -DWARNINGS_AS_ERRORS=OFF -DCMAKE_BUILD_TYPE=Release -DGENERATE_DOWNGRADE_SCRIPT=OFF \
+         && make -s -C build -j"$(nproc)" \
+         && make -s -C build install DESTDIR="${work}/stage" ) >"${build_log}" 2>&1; then
+    tail -n 30 "${build_log}" >&2
+    log "the TimescaleDB build from ${TSDB_SOURCE} failed (output above)"
+    exit 1
+  fi
+  ( cd "${work}/stage" && find . -type f ) | while read -r f; do
+    dest="/${f#./}"
+    mkdir -p "$(dirname "${dest}")"
+    install -m 0644 "${work}/stage/${f#./}" "${dest}.tickstock-new"
+    case "${dest}" in *.so) chmod 0755 "${dest}.tickstock-new" ;; esac
+    mv -f "${dest}.tickstock-new" "${dest}"
+  done
+  if have_tsdb && have_tsl; then log "TimescaleDB with its community module installed."; exit 0; fi
+  log "the TimescaleDB build finished but the community module was not found"
+  exit 1
+fi
 
 log "building TimescaleDB (Apache-only) from Debian's ${TSDB_SUITE} source package"
 no_tsdb() {

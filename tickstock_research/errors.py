@@ -31,6 +31,10 @@ class FeatureUnavailableError(TickstockError):
     """The server's tier lacks a feature (e.g. compression on an Apache-only TimescaleDB)."""
 
 
+class ReadOnlyError(TickstockError):
+    """The login may read but not do this: the action needs the writer role or the kit's admin."""
+
+
 class ValidationError(TickstockError):
     """Input data is not what a writer or reader expects (names the source, row and reason)."""
 

@@ -251,20 +251,18 @@ ORDER BY 2, 1;
 -- name: horizon
 -- A safe new watermark: rows committed later can only carry a marker (their transaction's
 -- start time) at or after this, because every transaction still open started at or after it.
+-- Only transactions that may insert ticks count: not a read-only login's, and not a job lock's
+-- own transaction (it holds a row of tickstock_locks and writes nothing else).
 -- Without the right to see other roles' sessions, :margin is taken off as well.
 SELECT least(clock_timestamp(),
-             (SELECT min(xact_start) FROM pg_stat_activity
-              WHERE datname = current_database() AND pid <> pg_backend_pid()
-                AND backend_type = 'client backend' AND xact_start IS NOT NULL))
+             (SELECT min(a.xact_start) FROM pg_stat_activity a
+              WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+                AND a.backend_type = 'client backend' AND a.xact_start IS NOT NULL
+                AND has_table_privilege(a.usesysid, 'ticks', 'INSERT')
+                AND NOT EXISTS (SELECT 1 FROM tickstock_locks t WHERE t.xmax = a.backend_xid)))
        - CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
                    OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')
               THEN INTERVAL '0' ELSE CAST(:margin AS interval) END AS horizon;
-
--- name: try_lock
-SELECT pg_try_advisory_lock(CAST(:key AS bigint));
-
--- name: unlock
-SELECT pg_advisory_unlock(CAST(:key AS bigint));
 
 -- name: watermarks
 SELECT stage, horizon, run_id, updated_at FROM aggregate_watermarks;

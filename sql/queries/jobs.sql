@@ -1,19 +1,5 @@
 -- The nightly job: lock, run records, drop-folder bookkeeping.
 
--- name: try_lock
--- Session-level advisory lock keyed by (job class, YYYYMMDD); held on the job's own connection.
-SELECT pg_try_advisory_lock(CAST(:classid AS integer), CAST(:objid AS integer));
-
--- name: unlock
-SELECT pg_advisory_unlock(CAST(:classid AS integer), CAST(:objid AS integer));
-
--- name: lock_holder
-SELECT a.pid, a.application_name, a.backend_start
-FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.locktype = 'advisory' AND l.classid = CAST(:classid AS oid) AND l.objid = CAST(:objid AS oid)
-  AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-LIMIT 1;
-
 -- name: close_stale_runs
 -- Runs of this job and date still marked running while the caller holds the date's lock: their
 -- process died (killed, or the server stopped under it) before it could record the outcome.

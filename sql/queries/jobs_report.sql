@@ -77,3 +77,16 @@ SELECT symbol, count(*) AS daily_bars,
        (array_agg(close ORDER BY date DESC))[1] AS last_close
 FROM ohlcv_daily WHERE date >= :start AND date <= :end
 GROUP BY symbol ORDER BY symbol;
+
+-- name: active_symbols
+-- The symbols a session's data-quality checks expect data for, with what decides their calendar.
+SELECT symbol, market, calendar FROM symbols WHERE active ORDER BY symbol;
+
+
+-- name: example_symbol
+-- The symbol the corporate-actions notebook shows by default: one with a split, else a dividend, else any.
+SELECT symbol FROM (
+    SELECT symbol, 0 AS rank FROM splits
+    UNION ALL SELECT symbol, 1 FROM dividends
+    UNION ALL SELECT symbol, 2 FROM symbols WHERE active
+) s ORDER BY rank, symbol LIMIT 1;

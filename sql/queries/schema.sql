@@ -22,16 +22,13 @@ SELECT to_regclass('tickstock_schema_version') IS NOT NULL;
 -- name: schema_version
 SELECT max(version) FROM tickstock_schema_version;
 
--- name: lock
-SELECT pg_advisory_lock(CAST(:key AS bigint));
-
--- name: unlock
-SELECT pg_advisory_unlock(CAST(:key AS bigint));
-
 -- name: server
 SELECT current_setting('server_version') AS server_version,
        current_setting('server_version_num')::int AS server_version_num,
-       current_setting('shared_preload_libraries') AS preload,
+       -- preloaded: the loader's postmaster-level setting exists as a real (non-placeholder)
+       -- setting; shared_preload_libraries itself is readable by superusers only
+       EXISTS (SELECT 1 FROM pg_settings
+               WHERE name = 'timescaledb.max_background_workers' AND context = 'postmaster') AS preloaded,
        current_setting('timescaledb.license', true) AS licence,
        (SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb') AS available_timescaledb,
        (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb') AS timescaledb,

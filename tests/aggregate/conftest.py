@@ -26,12 +26,12 @@ def seed_golden(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def golden_url(tier_url):
-    """A database of either tier holding the golden ticks (nothing aggregated yet)."""
+    """A database of each tier holding the golden ticks (nothing aggregated yet)."""
     seed_golden(tier_url)
     return tier_url
 
 
-@pytest.fixture(params=["timescale", "plain"])
+@pytest.fixture(params=["timescale", "apache", "plain"])
 def fresh_tier_url(new_database, request):
     """A new database of each tier for one test (its daily bars may use any session filter)."""
     return new_database(request.param, label=f"fresh_{request.param}")

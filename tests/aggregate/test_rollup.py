@@ -13,6 +13,8 @@ import pytest
 from aggseed import execute, fetch, seed_symbols, seed_ticks
 from conftest import GOLDEN, golden_ticks, seed_golden
 from tickstock_research.aggregate import gap_report, rollup, rollup_runs, run_rollup
+from tickstock_research.db.engine import get_engine
+from tickstock_research.db.locks import hold_lock
 from tickstock_research.errors import JobError, JobLockedError
 from tickstock_research.ingest import load_ticks
 
@@ -111,17 +113,10 @@ def test_gaps_report_missing_minutes_and_volume_mismatch(rollup_url):
             != "volume_mismatch").all()
 
 
-def test_advisory_lock_keeps_two_runs_apart(rollup_url):
-    conn = psycopg2.connect(rollup_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_lock(%s)", (rollup.ROLLUP_LOCK,))
+def test_the_rollup_lock_keeps_two_runs_apart(rollup_url):
+    with hold_lock(get_engine(rollup_url), rollup.ROLLUP_LOCK):
         with pytest.raises(JobLockedError):
             run_rollup(rollup_url)
-        with conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s)", (rollup.ROLLUP_LOCK,))
-    finally:
-        conn.close()
     assert run_rollup(rollup_url).status == "ok"
 
 

@@ -5,30 +5,35 @@ import threading
 import time
 
 import pytest
-import sqlalchemy as sa
 
 from tickstock_research.aggregate import run_rollup
 from tickstock_research.aggregate.rollup import ROLLUP_LOCK
 from tickstock_research.db.engine import get_engine
+from tickstock_research.db.locks import hold_lock
 from tickstock_research.errors import JobLockedError
 
 
 def test_waits_for_the_lock_then_runs(database_url):
     engine = get_engine(database_url)
-    holder = engine.connect()
-    holder.execute(sa.text("select pg_advisory_lock(:k)"), {"k": ROLLUP_LOCK})
-    holder.commit()
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with hold_lock(engine, ROLLUP_LOCK):
+            taken.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
     try:
-        with pytest.raises(JobLockedError):
+        assert taken.wait(30)
+        with pytest.raises(JobLockedError, match="another aggregate run holds the rollup lock by server process"):
             run_rollup(engine)                       # no wait: refuses at once
-        released = threading.Timer(1.5, lambda: (holder.execute(sa.text("select pg_advisory_unlock(:k)"),
-                                                                {"k": ROLLUP_LOCK}), holder.commit()))
-        released.start()
+        threading.Timer(1.5, release.set).start()
         began = time.monotonic()
         report = run_rollup(engine, wait=30)
         waited = time.monotonic() - began
-        released.join()
     finally:
-        holder.close()
+        release.set()
+        holder.join()
     assert waited >= 1.0
     assert report.status == "ok"

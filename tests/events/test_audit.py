@@ -78,7 +78,7 @@ def test_returns_table_and_range(audited, engine):
     b4 = ret[(ret["timestamp"] == pd.Timestamp("2024-01-08", tz="UTC")) & (ret["horizon"] == 2)]
     assert math.isnan(b4["forward_return"].iloc[0])
     assert audited.symbols == ["AUD"]
-    assert audited.table(1)["excess_mean"].is_monotonic_decreasing
+    assert audited.table(horizon=1)["excess_mean"].is_monotonic_decreasing
     # a range ending on 2024-01-04 keeps events b0..b2 and a baseline of bars b0..b2 (returns may look past it)
     part = audit(engine, patterns="X", horizons=(1,), start="2024-01-02", end="2024-01-04")
     r = part.summary[part.summary["direction"] == "bullish"].iloc[0]

@@ -184,7 +184,7 @@ def test_missing_required_column_is_a_validation_error(db):
 def test_report_text_and_dict(db):
     report = load_ticks(DATA / "bad_ticks.csv", db)
     d = report.to_dict()
-    assert set(d) == {"target", "sources", "rows_read", "inserted", "already_present", "rejected", "corrected",
+    assert set(d) == {"target", "sources", "rows_read", "inserted", "already_present", "rejected", "corrected", "notes",
                       "duration_s", "rows_per_second"}
     assert d["rows_read"] == d["inserted"] + d["already_present"] + sum(d["rejected"].values())
     text = str(report)

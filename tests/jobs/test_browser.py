@@ -60,3 +60,29 @@ def test_candlesticks_render_in_a_real_browser(nightly, tmp_path):
     assert green > 500 and red > 500, (green, red)
     img = np.asarray(Image.open(png).convert("L"), dtype=np.float64)
     assert img.std() > 10                                       # not a blank page
+
+
+def test_nbconvert_html_of_an_executed_notebook_shows_its_charts(tmp_path):
+    """``jupyter nbconvert --to html`` (its default template, which loads require.js from a CDN)
+    of the executed pattern gallery, opened offline: the charts are drawn."""
+    assert CHROMIUM is not None, "chromium is not installed"
+    import sys
+
+    from tickstock_research.jobs.execute import execute_notebook, notebook_path
+
+    nb = execute_notebook(notebook_path("pattern_gallery"), tmp_path / "gallery.ipynb", {"seed": 3})
+    jupyter = Path(sys.executable).with_name("jupyter")
+    conv = subprocess.run([str(jupyter), "nbconvert", "--to", "html", str(nb)], capture_output=True, text=True,
+                          timeout=300)
+    assert conv.returncode == 0, conv.stderr[-2000:]
+    url = nb.with_suffix(".html").resolve().as_uri()
+    offline = "--host-resolver-rules=MAP * ~NOTFOUND"      # no name resolves: nothing leaves the machine
+    dom = _chromium(tmp_path, offline, "--virtual-time-budget=15000", "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert dom.stdout.count('class="main-svg"') >= 4, "the charts were not drawn"
+    assert "trace boxes" in dom.stdout or 'class="box"' in dom.stdout
+    png = tmp_path / "gallery.png"
+    _chromium(tmp_path, offline, "--virtual-time-budget=15000", "--hide-scrollbars", f"--screenshot={png}",
+              "--window-size=1200,2600", url)
+    assert png.is_file()
+    assert _colour_pixels(png, GREEN) > 300 and _colour_pixels(png, RED) > 300

@@ -18,8 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from tickstock_research.db.engine import get_engine
+from tickstock_research.db.locks import hold_lock, lock_holder
 from tickstock_research.errors import JobLockedError, NotebookCellError
-from tickstock_research.jobs.nightly import LOCK_CLASS, run_nightly
+from tickstock_research.jobs.nightly import lock_name, run_nightly
 
 from jobs_helpers import read_trades
 
@@ -87,21 +88,13 @@ def test_nightly_rerun_is_idempotent(nightly, market):
 
 def test_second_run_for_the_same_date_exits_with_a_clear_message(nightly, market):
     day = market.sessions[-1]
-    holder = get_engine(nightly["url"]).connect()
-    try:
-        assert holder.execute(sa.text("SELECT pg_try_advisory_lock(:c, :o)"),
-                              {"c": LOCK_CLASS, "o": int(day.strftime("%Y%m%d"))}).scalar()
-        holder.commit()
+    with hold_lock(get_engine(nightly["url"]), lock_name(day)):
         with pytest.raises(JobLockedError, match=f"nightly job for {day} is already running"):
             run_nightly(day, engine_or_url=nightly["url"], drop_folder=market.drop_folder,
                         reports_dir=nightly["reports"], report=False)
         # another date is not locked
         other = run_nightly(market.sessions[-3], engine_or_url=nightly["url"], report=False)
         assert other.status == "ok"
-    finally:
-        holder.execute(sa.text("SELECT pg_advisory_unlock_all()"))
-        holder.commit()
-        holder.close()
 
 
 def _slow_notebook(tmp_path: Path, seconds: int) -> Path:
@@ -122,9 +115,7 @@ def test_two_concurrent_cli_runs_one_runs_the_other_exits(nightly, market, tmp_p
     try:
         deadline = time.time() + 60
         while time.time() < deadline:                  # wait until the first run holds the lock
-            with get_engine(nightly["url"]).connect() as conn:
-                held = conn.execute(sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                            "AND classid = :c AND granted"), {"c": LOCK_CLASS}).scalar()
+            held = lock_holder(get_engine(nightly["url"]), lock_name(market.sessions[-1]))
             if held or first.poll() is not None:
                 break
             time.sleep(0.2)

@@ -46,7 +46,7 @@ def test_ranges():
 
 
 def test_nanosecond_bounds_round_up():
-    from tickstock_research.load.ranges import sql_bound
+    from tickstock_research.sessions.ranges import sql_bound
 
     ts = pd.Timestamp("2024-03-08 12:00:00.0000015", tz="UTC")
     assert sql_bound(ts, "lo") == pd.Timestamp("2024-03-08 12:00:00.000002", tz="UTC").to_pydatetime()

@@ -38,7 +38,7 @@ def analyst(database_url):
     admin = psycopg2.connect(database_url)
     admin.autocommit = True
     name = f"t_analyst_{secrets.token_hex(4)}"
-    url = create_login(name, "analyst", database_url)     # the kit's own way to make an analyst login
+    url = create_login(name, "analyst", database_url).url     # the kit's own way to make an analyst login
     assert make_url(url).username == name and make_url(url).database == make_url(database_url).database
     yield url
     dispose_engines()
@@ -70,6 +70,11 @@ def test_analyst_reads_every_table(analyst, database_url):
     try:
         with conn.cursor() as cur:
             for t in names:
+                if t == "tickstock_locks":        # the job locks: not even readable (docs/reliability.md)
+                    with pytest.raises(errors.InsufficientPrivilege):
+                        cur.execute("SELECT count(*) FROM tickstock_locks")
+                    conn.rollback()
+                    continue
                 cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(t)))
                 cur.fetchone()
             cur.execute("SELECT count(*) FROM ticks WHERE symbol = 'ROLE'")

@@ -10,8 +10,11 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from ..errors import ConfigurationError, InvalidRangeError, UnknownSymbolError
-from ..sessions import calendar_for, to_utc
+from ..schema.settings import daily_session, get_setting, put_setting  # noqa: F401 (daily_session re-exported)
+from ..sessions import calendar_for
+from ..sessions.ranges import resolve_range
 from ..sqlfiles import query
+from ..symbols import parse_symbols as symbol_list  # noqa: F401 (the rule's home is ..symbols)
 from ..types import TimestampLike
 
 FAMILY = "queries/aggregate"
@@ -21,20 +24,10 @@ DAY = pd.Timedelta(days=1)
 MAX_WINDOWS = 20_000
 
 
-def daily_session(conn: Connection) -> str:
-    """The session filter the stored daily bars are built with: ``regular`` unless the first
-    daily build of this database chose another (kept in ``tickstock_settings``)."""
-    from ..schema.migrate import get_setting
-
-    return get_setting(conn, "daily_session", "regular")
-
-
 def claim_daily_session(conn: Connection, session: str) -> None:
     """Refuse a daily build whose session filter differs from the stored bars' own: one
     ``extended`` build over ``regular`` bars would silently change what every daily read, scan,
     audit and dividend adjustment sees. An empty table takes the first build's filter."""
-    from ..schema.migrate import get_setting, put_setting
-
     stored = get_setting(conn, "daily_session")
     current = stored or "regular"
     if session == current:
@@ -108,34 +101,14 @@ class Timer:
         return time.perf_counter() - self.t0
 
 
-def is_date_only(value: TimestampLike) -> bool:
-    """True for a date (or a 'YYYY-MM-DD' string): a whole day, inclusive, when used as an end."""
-    if isinstance(value, dt.datetime) or isinstance(value, pd.Timestamp):
-        return False
-    if isinstance(value, dt.date):
-        return True
-    return isinstance(value, str) and len(value.strip()) == 10
-
-
 def utc_range(start: TimestampLike, end: TimestampLike) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Minute-aligned UTC [lo, hi) for a range; a date-only ``end`` includes that whole UTC day."""
-    lo = to_utc(start).floor("min")
-    hi = to_utc(end)
-    if is_date_only(end):
-        hi = hi + DAY
-    hi = hi.ceil("min")
+    """Minute-aligned UTC [lo, hi) for a build range: bare dates are UTC days (builds work per
+    UTC day), so a bare ``end`` includes that whole UTC day (:mod:`..sessions.ranges`)."""
+    lo, hi = resolve_range(start, end, "UTC")
+    lo, hi = lo.floor("min"), hi.ceil("min")
     if hi <= lo:
         raise InvalidRangeError(f"empty or reversed range: start {start} is not before end {end}")
     return lo, hi
-
-
-def symbol_list(symbols: str | Iterable[str] | None) -> list[str] | None:
-    if symbols is None:
-        return None
-    if isinstance(symbols, str):
-        symbols = [s for s in symbols.replace(" ", ",").split(",")]
-    out = sorted({s.strip().upper() for s in symbols if s and s.strip()})
-    return out or None
 
 
 def symbol_calendars(conn: Connection, symbols: Sequence[str] | None) -> dict[str, str]:

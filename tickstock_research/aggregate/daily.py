@@ -24,8 +24,17 @@ from ..sessions import session_bounds, sessions, to_date
 from ..sessions.calendar import check_session_filter
 from ..sqlfiles import query
 from ..types import EngineOrURL, SessionFilter, TimestampLike
-from ._common import (FAMILY, ChunkResult, MAX_WINDOWS, BuildReport, Timer, claim_daily_session, symbol_calendars,
-                      symbol_list, utc_list)
+from ._common import (
+    FAMILY,
+    MAX_WINDOWS,
+    BuildReport,
+    ChunkResult,
+    Timer,
+    claim_daily_session,
+    symbol_calendars,
+    symbol_list,
+    utc_list,
+)
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,19 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..db.engine import get_engine
-from ..types import EngineOrURL, TimestampLike
 from ..sqlfiles import query
-from ._common import (DAY, FAMILY, MAX_WINDOWS, BuildReport, ChunkResult, Timer, symbol_calendars, symbol_list,
-                      utc_range)
+from ..types import EngineOrURL, TimestampLike
+from ._common import (
+    DAY,
+    FAMILY,
+    MAX_WINDOWS,
+    BuildReport,
+    ChunkResult,
+    Timer,
+    symbol_calendars,
+    symbol_list,
+    utc_range,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +58,7 @@ def minute_chunk(conn: Connection, lo: pd.Timestamp, hi: pd.Timestamp, symbols: 
     violation rolls that back and the upsert runs. The caller owns the transaction."""
     if work_mem:
         conn.execute(query(FAMILY, "work_mem"), {"value": work_mem})
+    conn.execute(query("queries/writes", "unlimited_decompression"))   # rebuilds of compressed days
     plan = conn.execute(query(FAMILY, "minute_plan")).one()
     params = {"symbols": None if symbols is None else list(symbols),
               "lo": pd.Timestamp(lo).to_pydatetime(), "hi": pd.Timestamp(hi).to_pydatetime()}

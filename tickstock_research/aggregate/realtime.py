@@ -232,7 +232,7 @@ TIMEFRAMES = list(_INTRADAY) + ["1d", "1w", "1mo"]
 
 def _timeframe(value: str) -> str:
     try:
-        from ..load.timeframes import parse_timeframe
+        from ..timeframes import parse_timeframe
         name = parse_timeframe(value).name
     except ImportError:  # pragma: no cover - reader area absent
         name = value

@@ -17,15 +17,13 @@
 
 The cost is proportional to what changed, not to history. With ``start``/``end`` the rollup
 instead rebuilds those session dates (and their minutes) whatever changed, leaving the
-watermarks alone. Each run is a row in ``aggregate_runs``; a PostgreSQL advisory lock keeps two
+watermarks alone. Each run is a row in ``aggregate_runs``; the kit's rollup lock keeps two
 rollups from running at once (the second gets :class:`~tickstock_research.errors.JobLockedError`).
 
 >>> report = run_rollup(url)          # doctest: +SKIP
 >>> print(report); report.gaps        # doctest: +SKIP
 """
 from __future__ import annotations
-
-import time
 
 import datetime as dt
 import logging
@@ -35,22 +33,33 @@ from typing import Iterable, Mapping
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from ..db.access import require
 from ..db.engine import get_engine
+from ..db.locks import hold_lock
 from ..db.url import redact
-from ..errors import InvalidRangeError, JobError, JobLockedError, TickstockError
+from ..errors import InvalidRangeError, JobError, TickstockError
 from ..sessions import ALWAYS_OPEN, exchange_tz, session_bounds, sessions, to_date
 from ..sessions.calendar import check_session_filter
 from ..sqlfiles import query
 from ..types import EngineOrURL, SessionFilter, TimestampLike
-from ._common import (DAY, FAMILY, MAX_WINDOWS, BuildReport, Timer, claim_daily_session, symbol_calendars,
-                      symbol_list, utc_list)
+from ._common import (
+    DAY,
+    FAMILY,
+    MAX_WINDOWS,
+    BuildReport,
+    Timer,
+    claim_daily_session,
+    symbol_calendars,
+    symbol_list,
+    utc_list,
+)
 from .daily import build_daily_windows
 from .minutes import WORK_MEM, build_minute_windows
 
 log = logging.getLogger(__name__)
 
-#: Advisory-lock key of the rollup ("tickagg" in ASCII).
-ROLLUP_LOCK = 0x7469636B616767
+#: Name of the rollup's lock (see :mod:`..db.locks`).
+ROLLUP_LOCK = "rollup"
 #: Taken off the watermark when the role cannot see other sessions' transaction starts.
 HORIZON_MARGIN = "15 minutes"
 GAP_COLUMNS = ["symbol", "session", "kind", "expected_minutes", "present_minutes", "missing_minutes",
@@ -263,24 +272,10 @@ def run_rollup(engine_or_url: EngineOrURL = None, *, start: TimestampLike | None
     engine = get_engine(engine_or_url)
     wanted = symbol_list(symbols)
     mode = "incremental" if start is None and end is None else "range"
-    lock = engine.connect()
-    try:
-        deadline = time.monotonic() + max(0.0, float(wait))
-        while True:  # ``wait``: seconds to wait for a running rollup to finish (0: fail at once)
-            got = lock.execute(query(FAMILY, "try_lock"), {"key": ROLLUP_LOCK}).scalar()
-            lock.commit()
-            if got or time.monotonic() >= deadline:
-                break
-            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
-        if not got:
-            raise JobLockedError("another aggregate run holds the rollup lock; try again when it has finished")
-        try:
-            return _run(engine, mode, start, end, wanted, session, check_gaps, work_mem, timer)
-        finally:
-            lock.execute(query(FAMILY, "unlock"), {"key": ROLLUP_LOCK})
-            lock.commit()
-    finally:
-        lock.close()
+    require(engine, "the rollup (run_rollup)", "writer")
+    busy = "another aggregate run holds the rollup lock{who}; try again when it has finished"
+    with hold_lock(engine, ROLLUP_LOCK, wait=max(0.0, float(wait)), busy=busy):
+        return _run(engine, mode, start, end, wanted, session, check_gaps, work_mem, timer)
 
 
 def _run(engine, mode, start, end, wanted, session, check_gaps, work_mem, timer) -> RollupReport:

@@ -11,13 +11,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "(watermark in the database). With --start/--end: rebuild those session dates.")
     p.add_argument("--start", help="first session date to rebuild (YYYY-MM-DD)")
     p.add_argument("--end", help="last session date to rebuild (YYYY-MM-DD, inclusive)")
-    p.add_argument("--symbols", help="comma-separated symbols (default: all)")
+    p.add_argument("--symbols", nargs="+", help="symbols, space or comma separated (default: all)")
     p.add_argument("--session", choices=["regular", "extended", "all"], default="regular",
                    help="hours a daily bar covers (default regular)")
     p.add_argument("--no-gaps", action="store_true", help="skip the gap/reconciliation report")
     p.add_argument("--runs", type=int, metavar="N", help="show the last N runs instead of running")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(handler=aggregate)
+    p.set_defaults(handler=aggregate, needs=lambda args: None if args.runs else "writer")
 
 
 def aggregate(args) -> int:

@@ -27,17 +27,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     t = isub.add_parser("ticks", help="trades (Massive trades_v1 flat files or canonical tick columns)")
     common(t)
-    t.set_defaults(handler=ticks)
+    t.set_defaults(handler=ticks, needs="writer")
     b = isub.add_parser("bars", help="vendor OHLCV bars (Massive minute_aggs_v1 / day_aggs_v1 or canonical)")
     common(b)
     b.add_argument("--timeframe", choices=["1min", "1d"], default=None,
                    help="1min -> ohlcv_1min, 1d -> ohlcv_daily by session date (default: from the Massive "
                         "folder, minute_aggs_v1 or day_aggs_v1, else 1min; one that contradicts the folder "
                         "is an error)")
-    b.set_defaults(handler=bars)
+    b.set_defaults(handler=bars, needs="writer")
     s = isub.add_parser("symbols", help="reference data (Massive /v3/reference/tickers JSON, CSV)")
     common(s, symbols_policy=False)
-    s.set_defaults(handler=symbols)
+    s.set_defaults(handler=symbols, needs="writer")
     kinds = (("splits", "corporate actions (Massive /v3/reference/splits JSON pages, CSV)"),
              ("dividends", "corporate actions (Massive /v3/reference/dividends JSON pages, CSV)"),
              ("events", "pattern events (CSV or Parquet, e.g. written by `tickstock events list --csv`)"))
@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         c.add_argument("--unknown-symbols", choices=["register", "reject"], default="register",
                        help="symbols not in `symbols`: add a minimal row (default) or quarantine the rows")
         c.add_argument("--json", action="store_true", help="print the report as JSON")
-        c.set_defaults(handler=corporate if kind != "events" else events, kind=kind)
+        c.set_defaults(handler=corporate if kind != "events" else events, kind=kind, needs="writer")
 
 
 def _show(args, report) -> int:

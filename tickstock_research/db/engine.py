@@ -19,10 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ..errors import DatabaseUnavailableError
+from ..errors import DatabaseUnavailableError, ReadOnlyError
+from .access import NEEDS
 from .url import configured_url, display_url, parse_url, redact
 
 _ENGINES: dict[str, Engine] = {}
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def _register_numpy_adapters() -> None:
@@ -89,11 +91,22 @@ def _utc_on_checkout(dbapi_conn, record, proxy) -> None:
 
 
 def _connection_errors(context) -> None:
-    """Turn "cannot connect" driver errors into DatabaseUnavailableError (password-free)."""
+    """Turn "cannot connect" driver errors into DatabaseUnavailableError (password-free), and a
+    refused privilege into ReadOnlyError naming the login and the role writing needs."""
     orig = context.original_exception
     if context.connection is None or context.is_disconnect:
         if isinstance(orig, psycopg2.OperationalError):
             raise unavailable(context.engine, orig) from None
+    if getattr(orig, "pgcode", None) == INSUFFICIENT_PRIVILEGE:
+        raise permission_denied(context.engine, orig) from None
+
+
+def permission_denied(engine: Engine, exc: BaseException) -> ReadOnlyError:
+    """A one-line ReadOnlyError for a statement the server refused (SQLSTATE 42501)."""
+    orig = getattr(exc, "orig", exc)
+    reason = redact(str(orig).strip().splitlines()[0] if str(orig).strip() else "permission denied")
+    return ReadOnlyError(f"{reason}: the login {engine.url.username!r} may not do this; writing needs "
+                         f"{NEEDS['writer']}, schema changes and retention {NEEDS['admin']}")
 
 
 def get_engine(engine_or_url: Engine | str | URL | None = None, environ: Mapping[str, str] | None = None) -> Engine:

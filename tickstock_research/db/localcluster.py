@@ -46,14 +46,21 @@ DATABASE = "tickstock"
 
 def project_home(environ: Mapping[str, str] | None = None) -> Path:
     """The project data folder: ``TICKSTOCK_HOME``, else ``<repository>/.tickstock`` for a source
-    checkout, else ``~/.tickstock``."""
+    checkout, else the user's data folder (``$XDG_DATA_HOME/tickstock``, default
+    ``~/.local/share/tickstock``); for root, whose home the server's unprivileged OS user
+    cannot enter, ``/var/lib/tickstock``."""
     env = os.environ if environ is None else environ
     if env.get(ENV_HOME):
         return Path(env[ENV_HOME]).expanduser().resolve()
     repo = Path(__file__).resolve().parents[2]
     if (repo / "pyproject.toml").is_file() and (repo / "sql").is_dir():
         return repo / ".tickstock"
-    return Path.home() / ".tickstock"
+    if (Path.home() / ".tickstock").is_dir():       # where kits before 0.2 kept it
+        return Path.home() / ".tickstock"
+    if os.geteuid() == 0:
+        return Path("/var/lib/tickstock")
+    data = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "tickstock"
 
 
 def _version_key(path: str) -> tuple:

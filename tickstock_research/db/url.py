@@ -19,12 +19,25 @@ from sqlalchemy.exc import ArgumentError
 from ..errors import ConfigurationError
 
 ENV_URL = "TICKSTOCK_DATABASE_URL"
-_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<tail>@)", re.I)
-_PASSWORD_KV = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'[^']*'|\S+)", re.I)
+#: ``scheme://user:PASSWORD@host``: the password runs to the *last* ``@`` of the
+#: whitespace-free run, so unencoded ``@``, ``:``, ``/`` and ``%`` in it are hidden too (when in
+#: doubt more is hidden, never less).
+_PASSWORD_IN_URL = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>\S*)(?P<tail>@)", re.I)
+#: ``password=...`` (libpq key=value DSNs, quoted with backslash escapes or bare) and
+#: ``"password": "..."`` (JSON, reprs).
+_PASSWORD_KV = re.compile(
+    r"""(?P<head>\bpassword\s*=\s*|["']password["']\s*:\s*)"""
+    r"""(?P<pw>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s,;}]+)""", re.I)
 
 
 def redact(text: object) -> str:
-    """Return ``text`` with every password in a URL or ``password=`` pair replaced by ``***``."""
+    """Return ``text`` with every password in a URL or ``password=`` pair replaced by ``***``.
+
+    >>> redact("postgresql://ana:p@ss:w/rd@db.example:5432/market")
+    'postgresql://ana:***@db.example:5432/market'
+    >>> redact("host=db.example password='s3 cret' dbname=market")
+    'host=db.example password=*** dbname=market'
+    """
     s = str(text)
     s = _PASSWORD_IN_URL.sub(lambda m: m.group("head") + "***" + m.group("tail"), s)
     return _PASSWORD_KV.sub(lambda m: m.group("head") + "***", s)

@@ -21,8 +21,9 @@ import pandas as pd
 from ..db.engine import get_engine
 from ..distributed import map_symbol_groups, resolve_client
 from ..patterns.base import timeframe_kind
-from ..types import EngineOrURL, TimestampLike
 from ..sessions import to_date
+from ..symbols import parse_symbols
+from ..types import EngineOrURL, TimestampLike
 from .bars import intraday_bounds, read_bars_many
 from .writer import query_events
 
@@ -47,10 +48,39 @@ class AuditResult:
     symbols: list[str] = field(default_factory=list)
     adjustment: str | None = "splits"
 
-    def table(self, horizon: int | None = None) -> pd.DataFrame:
-        """The summary (of one horizon), best excess mean first."""
-        s = self.summary if horizon is None else self.summary[self.summary["horizon"] == horizon]
+    states: str = "onset"
+
+    def table(self, *, horizon: int | None = None) -> pd.DataFrame:
+        """The summary, best excess mean first: every horizon, or the one ``horizon`` (in bars:
+        ``table(horizon=5)`` is the returns five bars after each event)."""
+        if horizon is not None and int(horizon) not in self.horizons:
+            from ..errors import ValidationError
+            raise ValidationError(f"horizon {horizon} was not audited; the audit has horizons {list(self.horizons)}")
+        s = self.summary if horizon is None else self.summary[self.summary["horizon"] == int(horizon)]
         return s.sort_values("excess_mean", ascending=False, na_position="last").reset_index(drop=True)
+
+    def _line(self) -> str:
+        events = int(self.summary.drop_duplicates(["pattern", "timeframe", "direction"])["events"].sum()) \
+            if len(self.summary) else 0
+        patterns = self.summary["pattern"].nunique() if len(self.summary) else 0
+        return (f"audit {self.timeframe}: {events:,} event(s) ({self.states} of state patterns) of {patterns} "
+                f"pattern(s) on {len(self.symbols)} symbol(s), horizons {', '.join(map(str, self.horizons))} bars, "
+                f"{self.adjustment or 'raw'} bars")
+
+    def __repr__(self) -> str:
+        return f"AuditResult({self._line()})"
+
+    def __str__(self) -> str:
+        return self._line()
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        h = self.horizons[min(1, len(self.horizons) - 1)] if self.horizons else None
+        body = self.table(horizon=h).head(20).to_html(index=False, border=0, na_rep="") if h is not None else ""
+        return (f"<p><b>{escape(self._line())}</b><br><small>best excess mean first, horizon {h} bars "
+                f"(<code>.table(horizon=N)</code> for another, <code>.summary</code> for all, "
+                f"<code>.returns</code> per event)</small></p>{body}")
 
 
 def forward_returns(bars: pd.DataFrame, horizons: Iterable[int]) -> pd.DataFrame:
@@ -64,8 +94,22 @@ def _event_bar_keys(timestamps: pd.Series, daily: bool) -> pd.DatetimeIndex:
     return ts.tz_convert("UTC").tz_localize(None).normalize() if daily else ts
 
 
-def _forward_returns_of(engine, symbols, events, tf, start, end, horizons, daily, adjustment="splits"):
-    """Forward returns at each event and the baseline returns of ``symbols`` (one group)."""
+def _onsets_only(ev: pd.DataFrame, index: pd.Index, daily: bool, states: set[str]) -> pd.DataFrame:
+    """Stored events of state patterns reduced to their onsets on the symbol's bars (events
+    recorded bar by bar with ``scan(states="bars")``; onsets recorded as such stay as they are)."""
+    if ev.empty or not states or not ev["pattern"].isin(states).any():
+        return ev
+    at = index.get_indexer(_event_bar_keys(ev["timestamp"], daily))
+    ev = ev.assign(_at=at).sort_values(["pattern", "direction", "_at"], kind="stable")
+    prev = ev.groupby(["pattern", "direction"])["_at"].shift(1)
+    first = (ev["_at"] < 0) | prev.isna() | (ev["_at"] - prev != 1) | ~ev["pattern"].isin(states)
+    return ev[first].drop(columns="_at").sort_index()
+
+
+def _forward_returns_of(engine, symbols, events, tf, start, end, horizons, daily, adjustment="splits",
+                        states=None):
+    """Forward returns at each event and the baseline returns of ``symbols`` (one group);
+    ``states``: state pattern names whose events count at onset only (None: every event)."""
     pieces, base = [], {}
     all_bars = read_bars_many(engine, symbols, tf, start, None, adjust=adjustment) if symbols else {}
     if daily:
@@ -80,6 +124,8 @@ def _forward_returns_of(engine, symbols, events, tf, start, end, horizons, daily
             inside = (bars.index <= last_day) if daily else (bars.index < last_day)
         base[sym] = fwd[inside]
         ev = events[events["symbol"] == sym]
+        if states:
+            ev = _onsets_only(ev, bars.index, daily, states)
         if len(ev):
             at = fwd.reindex(_event_bar_keys(ev["timestamp"], daily))
             part = ev[["symbol", "timestamp", "pattern", "timeframe", "direction"]].reset_index(drop=True)
@@ -88,16 +134,17 @@ def _forward_returns_of(engine, symbols, events, tf, start, end, horizons, daily
     return pieces, base
 
 
-def _audit_group(url, group, *, events, timeframe, start, end, horizons, daily, adjustment):
+def _audit_group(url, group, *, events, timeframe, start, end, horizons, daily, adjustment, states=None):
     """A Dask task: forward returns of one symbol group (``events`` are that group's), read with
     a connection of its own."""
-    return _forward_returns_of(get_engine(url), group, events, timeframe, start, end, horizons, daily, adjustment)
+    return _forward_returns_of(get_engine(url), group, events, timeframe, start, end, horizons, daily, adjustment,
+                               states)
 
 
 def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None = None,
           patterns: str | Iterable[str] | None = None, timeframe: str = "1d", horizons: Iterable[int] = (1, 5, 20),
           start: TimestampLike | None = None, end: TimestampLike | None = None, *,
-          client=None, batch: int = 50, adjustment: str | None = "splits") -> AuditResult:
+          client=None, batch: int = 50, adjustment: str | None = "splits", states: str = "onset") -> AuditResult:
     """Audit the stored events of ``timeframe`` (filtered by symbols, patterns, [start, end]).
 
     Bars are read from ``start`` onwards (with no end, so events near ``end`` still get their
@@ -105,7 +152,9 @@ def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None
     scheduler address (default ``TICKSTOCK_DASK_SCHEDULER``) to compute forward returns by
     symbol groups of ``batch`` on workers; the summary is computed here either way.
     ``adjustment``: forward returns use split-adjusted bars by default (None raw, "all" adds
-    dividends), so a split is not read as a return.
+    dividends), so a split is not read as a return. ``states``: ``"onset"`` (default) counts a
+    state pattern's run of consecutive bars once, at its first bar, however it was recorded;
+    ``"bars"`` counts every stored event.
     """
     horizons = tuple(int(h) for h in horizons)
     if not horizons or min(horizons) < 1:
@@ -123,17 +172,23 @@ def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None
     if symbols is None:
         chosen = sorted(events["symbol"].unique())
     else:
-        chosen = [symbols] if isinstance(symbols, str) else list(symbols)
+        chosen = parse_symbols(symbols)
 
+    if states not in ("onset", "bars"):
+        from ..errors import ValidationError
+        raise ValidationError(f"states must be 'onset' or 'bars'; got {states!r}")
+    from ..patterns import state_pattern_names
+    state_names = state_pattern_names() if states == "onset" else None
     dask_client = resolve_client(client)
     if dask_client is None:
-        parts = [_forward_returns_of(engine, chosen, events, tf, start, end, horizons, daily, adjustment)]
+        parts = [_forward_returns_of(engine, chosen, events, tf, start, end, horizons, daily, adjustment,
+                                     state_names)]
     else:
         url = engine.url.render_as_string(hide_password=False)
         parts = map_symbol_groups(_audit_group, chosen, url=url, client=dask_client, group_size=max(1, batch),
                                   group_kwargs=lambda group: {"events": events[events["symbol"].isin(group)]},
                                   timeframe=tf, start=start, end=end, horizons=horizons, daily=daily,
-                                  adjustment=adjustment)
+                                  adjustment=adjustment, states=state_names)
     pieces, base = [], {}
     for part_pieces, part_base in parts:
         pieces += part_pieces
@@ -171,4 +226,4 @@ def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None
         brow.append({"horizon": h, "n": len(b), "mean": b.mean() if len(b) else np.nan,
                      "median": b.median() if len(b) else np.nan, "up_rate": float((b > 0).mean()) if len(b) else np.nan})
     return AuditResult(summary=summary, returns=returns, baseline=pd.DataFrame(brow), timeframe=tf,
-                       horizons=horizons, symbols=list(chosen), adjustment=adjustment)
+                       horizons=horizons, symbols=list(chosen), adjustment=adjustment, states=states)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from ..patterns.base import timeframe_kind
 from ..sessions import DEFAULT_CALENDAR, exchange_tz, sessions, to_date, to_utc
+from ..sessions.ranges import is_bare_date, resolve_range
 from ..types import SessionFilter, TimestampLike
 
 COLUMNS = ["open", "high", "low", "close", "volume"]
@@ -21,29 +22,17 @@ COLUMNS = ["open", "high", "low", "close", "volume"]
 _MIN_SESSION_MINUTES = 210
 
 
-def _is_bare_date(value) -> bool:
-    if isinstance(value, str):
-        return len(value.strip()) <= 10
-    return hasattr(value, "year") and not hasattr(value, "hour")
-
-
 def intraday_bounds(start: TimestampLike | None, end: TimestampLike | None,
                     calendar: str = DEFAULT_CALENDAR) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """[start, end) in UTC for intraday ranges: bare dates are exchange-local days, and an end
-    date includes its whole day."""
-    tz = exchange_tz(calendar)
-    lo = hi = None
-    if start is not None:
-        lo = to_utc(pd.Timestamp(to_date(start)), tz=tz) if _is_bare_date(start) else to_utc(start)
-    if end is not None:
-        hi = to_utc(pd.Timestamp(to_date(end)) + pd.Timedelta(days=1), tz=tz) if _is_bare_date(end) else to_utc(end)
-    return lo, hi
+    date includes its whole day (:func:`..sessions.ranges.resolve_range`)."""
+    return resolve_range(start, end, exchange_tz(calendar))
 
 
 def warmup_start(start: TimestampLike, timeframe: str, warmup: int, calendar: str = DEFAULT_CALENDAR):
     """The session date from which to read so that about ``warmup`` bars precede ``start``."""
     name, kind = timeframe_kind(timeframe)
-    day = to_date(start) if kind == "daily" or _is_bare_date(start) else to_utc(start).tz_convert(exchange_tz(calendar)).date()
+    day = to_date(start) if kind == "daily" or is_bare_date(start) else to_utc(start).tz_convert(exchange_tz(calendar)).date()
     if kind == "daily":
         back = warmup
     else:
@@ -73,7 +62,7 @@ def read_bars_many(engine: Engine, symbols: Iterable[str], timeframe: str = "1d"
     session = session or ("regular" if daily else "extended")
     symbols = list(symbols)
     read_from = warmup_start(start, name, warmup) if (start is not None and warmup) else start
-    if read_from is not None and start is not None and not daily and read_from == to_date(start) and not _is_bare_date(start):
+    if read_from is not None and start is not None and not daily and read_from == to_date(start) and not is_bare_date(start):
         read_from = start
     loaded = HistoricalLoader(engine, parallel=1).bars(symbols, name, read_from, end, session=session, by_symbol=True,
                                                             adjust=adjust)

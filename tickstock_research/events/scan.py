@@ -20,12 +20,14 @@ from typing import Iterable
 
 import pandas as pd
 
+from ..db.access import require
 from ..db.engine import get_engine
 from ..distributed import map_symbol_groups, resolve_client
 from ..errors import InvalidRangeError
-from ..patterns.base import Pattern, timeframe_kind
+from ..patterns.base import Pattern, onsets, timeframe_kind
 from ..patterns.registry import resolve_patterns
 from ..sessions import to_utc
+from ..symbols import parse_symbols
 from ..types import EngineOrURL, SessionFilter, TimestampLike
 from .bars import read_bars_many
 from .writer import WriteCounts, remove_stale_events, write_events
@@ -46,6 +48,20 @@ class ScanReport:
     per_pattern: dict[str, int] = field(default_factory=dict)
     no_bars: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    states: str = "onset"
+
+    def __repr__(self) -> str:
+        return f"ScanReport({self})"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        top = ", ".join(f"{p} {n}" for p, n in sorted(self.per_pattern.items(), key=lambda kv: -kv[1])[:8])
+        return (f"<p><b>Scan {escape(self.timeframe)}</b>: {self.symbols} symbol(s), {self.bars:,} bars, "
+                f"{self.detections:,} detection(s) ({escape(self.states)} of state patterns) &rarr; "
+                f"{self.inserted:,} inserted, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+                f"{self.removed:,} removed <small>({self.seconds:.1f} s)</small>"
+                + (f"<br><small>{escape(top)}</small>" if top else "") + "</p>")
 
     @property
     def inserted(self) -> int:
@@ -85,7 +101,7 @@ def detect_all(bars: pd.DataFrame, patterns: Iterable[Pattern], timeframe: str) 
 def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str | None = None,
          timeframe: str = "1d", start: TimestampLike | None = None, end: TimestampLike | None = None,
          engine_or_url: EngineOrURL = None, *, adjustment: str | None = "splits",
-         session: SessionFilter | None = None, batch: int = 50, client=None) -> ScanReport:
+         session: SessionFilter | None = None, batch: int = 50, client=None, states: str = "onset") -> ScanReport:
     """Scan ``symbols`` with ``patterns`` (default: every registered pattern accepting the
     timeframe) over [start, end] and record the detections in ``events``.
 
@@ -100,23 +116,34 @@ def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str |
     ``TICKSTOCK_DASK_SCHEDULER``, else in-process). Symbol groups of ``batch`` become tasks; each
     opens its own connection from the URL, and writes are idempotent, so a retried task (a
     worker died) writes nothing twice.
+
+    ``states``: ``"onset"`` (default) records a state pattern (one that declares ``state``:
+    TrendingUp/Down, ClosedInTop/Bottom10Percent, ...) at the first bar of each run only, with
+    ``run_length`` and ``run_last`` in its metadata (see
+    :func:`~tickstock_research.patterns.base.onsets`; the warm-up bars count, so a run that began
+    before ``start`` is not recorded again); ``"bars"`` records every bar where it holds.
     """
+    if states not in ("onset", "bars"):
+        from ..errors import ValidationError
+        raise ValidationError(f"states must be 'onset' or 'bars'; got {states!r}")
     began = time.perf_counter()
     tf = timeframe_kind(timeframe)[0]
     chosen = resolve_patterns(patterns, tf)
     if start is not None and end is not None and to_utc(start) > to_utc(end):
         raise InvalidRangeError(f"start {start} is after end {end}")
-    symbols = [symbols] if isinstance(symbols, str) else list(symbols)
+    symbols = parse_symbols(symbols)
     engine = get_engine(engine_or_url)
     dask_client = resolve_client(client)
+    require(engine, "scanning (scan writes events)", "writer")
     if dask_client is None:
-        report = _scan_local(engine, symbols, chosen, tf, start, end, adjustment, session, batch)
+        report = _scan_local(engine, symbols, chosen, tf, start, end, adjustment, session, batch, states)
     else:
         url = engine.url.render_as_string(hide_password=False)
         parts = map_symbol_groups(_scan_group, symbols, url=url, client=dask_client, group_size=max(1, batch),
                                   patterns=chosen, timeframe=tf, start=start, end=end, adjustment=adjustment,
-                                  session=session)
+                                  session=session, states=states)
         report = merge_reports(parts, tf, [p.name for p in chosen])
+        report.states = states
     report.seconds = time.perf_counter() - began
     return report
 
@@ -136,14 +163,16 @@ def merge_reports(parts: Iterable[ScanReport], timeframe: str, patterns: list[st
     return report
 
 
-def _scan_group(url: str, group: list[str], *, patterns, timeframe, start, end, adjustment, session) -> ScanReport:
+def _scan_group(url: str, group: list[str], *, patterns, timeframe, start, end, adjustment, session,
+                states="onset") -> ScanReport:
     """A Dask task: scan one symbol group with a connection of its own."""
-    return _scan_local(get_engine(url), group, patterns, timeframe, start, end, adjustment, session, len(group))
+    return _scan_local(get_engine(url), group, patterns, timeframe, start, end, adjustment, session, len(group),
+                       states)
 
 
-def _scan_local(engine, symbols, chosen, tf, start, end, adjustment, session, batch) -> ScanReport:
+def _scan_local(engine, symbols, chosen, tf, start, end, adjustment, session, batch, states="onset") -> ScanReport:
     warmup = max((p.warmup for p in chosen), default=1)
-    report = ScanReport(timeframe=tf, patterns=[p.name for p in chosen])
+    report = ScanReport(timeframe=tf, patterns=[p.name for p in chosen], states=states)
     per_pattern: Counter = Counter()
     for i in range(0, len(symbols), max(1, batch)):
         group = symbols[i:i + max(1, batch)]
@@ -163,6 +192,8 @@ def _scan_one(engine, symbol, bars, chosen, tf, adjustment, report, per_pattern)
     report.symbols += 1
     report.bars += int((bars.index >= first).sum())
     found = detect_all(bars, chosen, tf)
+    if report.states == "onset":     # on the whole frame, warm-up included: runs begun earlier stay unrecorded
+        found = onsets(found, bars.index, {p.name for p in chosen if p.state})
     if len(found):
         found = found[found["timestamp"] >= first]
     report.detections += len(found)

@@ -28,6 +28,7 @@ from ..errors import PatternError, ValidationError
 from ..patterns.base import DIRECTIONS, _plain, timeframe_kind
 from ..sessions import to_utc
 from ..sqlfiles import query, raw
+from ..symbols import parse_symbols
 from ..types import EngineOrURL, TimestampLike
 
 FAMILY = "queries/events"
@@ -157,7 +158,7 @@ def query_events(engine_or_url: EngineOrURL = None, *, symbols: str | Iterable[s
     >>> query_events(url, symbols=["AAPL"], patterns="Doji", start="2024-01-01")  # doctest: +SKIP
     """
     engine = get_engine(engine_or_url)
-    params = {"symbols": _list(symbols), "patterns": _list(patterns), "directions": _list(direction),
+    params = {"symbols": parse_symbols(symbols), "patterns": _list(patterns), "directions": _list(direction),
               "timeframe": timeframe_kind(timeframe)[0] if timeframe else None,
               "start": to_utc(start).to_pydatetime() if start is not None else None,
               "end": _end_bound(end)}

@@ -23,6 +23,7 @@ import time
 import pandas as pd
 import sqlalchemy as sa
 
+from ..db.access import require
 from ..db.engine import get_engine
 from ..errors import UnknownTimeframeError, ValidationError
 from ..patterns.base import DIRECTIONS, timeframe_kind
@@ -56,6 +57,7 @@ def load_events(source: SourceLike, engine_or_url: EngineOrURL = None, *,
     report = LoadReport("events", [s.name for s in srcs])
     engine = get_engine(engine_or_url)
     require_schema(engine)
+    require(engine, "loading events", "writer")
     for src in srcs:
         frame = _read(src)
         invalid = frame.attrs.get("invalid", [])

@@ -27,6 +27,8 @@ class LoadReport:
     corrected: int = 0
     duration_s: float = 0.0
     rows_per_second: float = 0.0
+    #: things the caller should know (e.g. rows older than the retention horizon)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rejected_total(self) -> int:
@@ -60,4 +62,5 @@ class LoadReport:
         if self.corrected:
             lines.append(f"  newly corrected  {self.corrected:>12,}  (already present, now flagged)")
         lines.append(f"  duration         {self.duration_s:>12.2f} s  ({self.rows_per_second:,.0f} rows/s)")
+        lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)

@@ -66,6 +66,8 @@ class Prepared:
     q_raws: list[str] = field(default_factory=list)
     #: trades of the batch flagged as corrected (identity + flag), to update stored copies
     corrections: dict | None = None
+    #: the batch's oldest row time (microseconds since the epoch; ticks and minute bars)
+    oldest_us: int | None = None
 
 
 @dataclass
@@ -180,6 +182,8 @@ class _Writer:
             if self.target.table == "ticks":
                 checked = _symbol_order(checked)
                 prepared.corrections = _corrections(checked)
+            if self.target.table in ("ticks", "ohlcv_1min"):
+                prepared.oldest_us = int(np.min(np.asarray(checked.cols["timestamp"])))
             prepared.payload = encode_rows(self.target.columns(checked), checked.n)
         return prepared
 
@@ -244,6 +248,7 @@ class _Writer:
             producer.start()
             direct = True
             load_id = None
+            oldest = None
             try:
                 while True:
                     kind, item = out.get()
@@ -266,6 +271,8 @@ class _Writer:
                     report.inserted += inserted
                     report.corrected += corrected
                     report.already_present += item.valid - inserted
+                    if inserted and item.oldest_us is not None:
+                        oldest = item.oldest_us if oldest is None else min(oldest, item.oldest_us)
                     for reason, count in item.rejected.items():
                         report.reject(reason, count)
                     bar.update(item.rows_read)
@@ -287,6 +294,8 @@ class _Writer:
             finally:
                 bar.close()
             producer.join()
+            if oldest is not None:
+                _note_retention(self.engine, report, pd.Timestamp(oldest, unit="us", tz="UTC"))
         except psycopg2.Error as exc:
             raise LoadError(f"load into {table} failed; the failed batch was rolled back: "
                             f"{str(exc).strip().splitlines()[0]}") from exc
@@ -304,6 +313,7 @@ class _Writer:
         for attempt in range(RETRIES + 1):
             cur = conn.cursor()
             try:
+                cur.execute(raw("queries/writes", "unlimited_decompression"))   # late rows into compressed chunks
                 new = [s for s in item.symbols if s not in known]
                 if new:
                     if self.policy == "reject":   # deleted since the load started
@@ -356,6 +366,21 @@ def close_interrupted_loads(engine_or_url: EngineOrURL = None) -> int:
     require_schema(engine)
     with engine.begin() as conn:
         return len(conn.exec_driver_sql(raw(Q, "close_interrupted")).all())
+
+
+def _note_retention(engine, report: LoadReport, oldest: pd.Timestamp) -> None:
+    """Say so when a load stores rows older than the table's retention horizon."""
+    from ..schema.retention import cutoff, horizons
+
+    with engine.connect() as conn:
+        before = cutoff(conn, report.target)
+        age = horizons(conn).get(report.target)
+    if before is not None and oldest < before:
+        note = (f"{report.target}: rows from {oldest:%Y-%m-%d} are older than the retention horizon ({age}, "
+                f"before {before:%Y-%m-%d}); they will be dropped by maintenance once aggregated into minute "
+                f"and daily bars (`tickstock db retention {report.target} off` keeps them)")
+        report.notes.append(note)
+        log.warning("%s", note)
 
 
 def _rollback_quietly(conn) -> None:

@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 import threading
+from importlib import resources
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -37,11 +38,12 @@ _EXTERNAL_SCRIPT = re.compile(r"<script[^>]+src=[\"']https?://", re.I)
 
 
 def notebooks_dir() -> Path:
-    """The kit's ``notebooks/`` folder (``TICKSTOCK_NOTEBOOKS`` overrides)."""
+    """The kit's notebooks (``TICKSTOCK_NOTEBOOKS`` overrides): package data of the installed
+    kit, which in a checkout is a link to the top-level ``notebooks/`` folder."""
     env = os.environ.get("TICKSTOCK_NOTEBOOKS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "notebooks"
+    return Path(str(resources.files("tickstock_research") / "notebooks"))
 
 
 def notebook_path(name: str) -> Path:

@@ -2,7 +2,8 @@
 
 For a session date D (default: the last completed XNYS session):
 
-1. take a PostgreSQL advisory lock keyed by D (a second run for D exits with JobLockedError);
+1. take the kit's lock for D (a row lock only writers can take; a second run for D exits with
+   JobLockedError);
 2. ingest the drop folder's trade files for D, and every earlier dated file not loaded yet
    (missed nights and late files are picked up; files already loaded with the same content are
    skipped, recorded in ``job_files``), plus reference-ticker JSON pages;
@@ -34,22 +35,24 @@ from typing import Mapping, Sequence
 import pandas as pd
 import sqlalchemy as sa
 
+from ..db.access import require
 from ..db.engine import get_engine
+from ..db.locks import hold_lock
 from ..db.url import display_url, redact
 from ..distributed import ENV_SCHEDULER, resolve_client
 from ..errors import JobError, JobLockedError, NotebookCellError, SchemaVersionError
 from ..schema.migrate import check_schema
-from ..sessions import is_session, sessions
+from ..sessions import is_session, sessions, to_date
 from ..sqlfiles import query
+from ..symbols import parse_symbols
 from ..types import EngineOrURL, TimestampLike
 from . import steps as st
 from .dropfolder import check_drop_folder, find_files
+from .quality import drop_folder_check
 
 log = logging.getLogger(__name__)
 
 JOB = "nightly"
-#: Advisory-lock class of the nightly job ("TSNJ"); the object id is the date as YYYYMMDD.
-LOCK_CLASS = 0x54534E4A
 #: Sessions of history the scan covers, so window patterns (50 bars) see enough bars.
 LOOKBACK_SESSIONS = 120
 
@@ -89,17 +92,9 @@ def default_date(now: TimestampLike | None = None) -> dt.date:
     return done.index[-1]
 
 
-def _lock_key(day: dt.date) -> dict:
-    return {"classid": LOCK_CLASS, "objid": int(day.strftime("%Y%m%d"))}
-
-
-def _symbols_arg(symbols) -> list[str] | None:
-    if symbols is None:
-        return None
-    if isinstance(symbols, str):
-        symbols = symbols.replace(",", " ").split()
-    out = [s.strip().upper() for s in symbols if s and s.strip()]
-    return out or None
+def lock_name(day: dt.date) -> str:
+    """The name of the nightly job's lock for session date ``day`` (see :mod:`..db.locks`)."""
+    return f"nightly:{day.isoformat()}"
 
 
 def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str | None = None,
@@ -107,7 +102,7 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
                 reports_dir: str | Path = "reports", environ: Mapping[str, str] | None = None, *,
                 catch_up: bool = True, report: bool = True, notebook: str | Path | None = None,
                 timeframes: Sequence[str] = ("1d",), lookback_sessions: int = LOOKBACK_SESSIONS,
-                timeout: int = 900, client=None) -> NightlyResult:
+                timeout: int = 900, client=None, expect_files: bool = False) -> NightlyResult:
     """Run the nightly job for one session date (see the module docstring).
 
     ``symbols`` limits aggregation, scan and report (ingest always loads whole files).
@@ -118,36 +113,29 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
     ``client``: a ``dask.distributed`` Client or scheduler address (default
     ``TICKSTOCK_DASK_SCHEDULER`` in ``environ``): the scan step and the report's audit then run
     symbol groups on its workers; aggregation always runs in the database.
+
+    No trade file for the date in the drop folder is a warning step; with ``expect_files`` it
+    fails the job.
     """
     t0 = time.perf_counter()
     check_drop_folder(drop_folder)
-    day = pd.Timestamp(date).date() if date is not None else default_date()
-    syms = _symbols_arg(symbols)
+    day = to_date(date) if date is not None else default_date()
+    syms = parse_symbols(symbols)
     engine = get_engine(engine_or_url, environ)
     result = NightlyResult(day, "ok")
+    require(engine, "the nightly job", "writer")
     if not is_session(day):
         result.status, result.message = "skipped", f"{day} is not an XNYS trading day; nothing to do"
         log.info(result.message)
         return result
 
-    lock_conn = engine.connect()
-    try:
-        _check_ready(lock_conn)
-        got = lock_conn.execute(query("queries/jobs", "try_lock"), _lock_key(day)).scalar()
-        lock_conn.commit()
-        if not got:
-            holder = lock_conn.execute(query("queries/jobs", "lock_holder"), _lock_key(day)).mappings().first()
-            lock_conn.rollback()
-            who = f" by server process {holder['pid']} since {holder['backend_start']:%Y-%m-%d %H:%M:%S} UTC" if holder else ""
-            raise JobLockedError(f"the nightly job for {day} is already running{who}; this run exits without changes")
-        try:
-            _run_locked(result, engine, syms, drop_folder, Path(reports_dir), environ, catch_up, report,
-                        notebook, timeframes, lookback_sessions, timeout, t0, resolve_client(client, environ))
-        finally:
-            lock_conn.execute(query("queries/jobs", "unlock"), _lock_key(day))
-            lock_conn.commit()
-    finally:
-        lock_conn.close()
+    with engine.connect() as conn:
+        _check_ready(conn)
+    busy = f"the nightly job for {day} is already running{{who}}; this run exits without changes"
+    with hold_lock(engine, lock_name(day), busy=busy):
+        _run_locked(result, engine, syms, drop_folder, Path(reports_dir), environ, catch_up, report,
+                    notebook, timeframes, lookback_sessions, timeout, t0, resolve_client(client, environ),
+                    expect_files)
     return result
 
 
@@ -159,7 +147,7 @@ def _check_ready(conn: sa.Connection) -> None:
 
 
 def _run_locked(result: NightlyResult, engine, syms, drop_folder, reports_dir: Path, environ, catch_up, report,
-                notebook, timeframes, lookback_sessions, timeout, t0, dask_client=None) -> None:
+                notebook, timeframes, lookback_sessions, timeout, t0, dask_client=None, expect_files=False) -> None:
     day = result.date
     with engine.begin() as conn:
         conn.execute(query("queries/jobs", "close_stale_runs"), {"job": JOB, "run_date": day})
@@ -167,6 +155,7 @@ def _run_locked(result: NightlyResult, engine, syms, drop_folder, reports_dir: P
     error = None
     try:
         files = find_files(drop_folder, day, catch_up=catch_up)
+        result.steps.append(drop_folder_check(drop_folder, day, files.trades, expect_files))
         result.steps.append(st.ingest_files(engine, files.trades, files.tickers))
         result.steps.append(st.aggregate(engine, symbols=syms))
         result.steps.append(st.scan(engine, syms, _scan_start(day, lookback_sessions), day,
@@ -175,6 +164,8 @@ def _run_locked(result: NightlyResult, engine, syms, drop_folder, reports_dir: P
         failed = [s.name for s in result.steps if not s.ok]
         if failed:
             result.status, result.message = "failed", f"step(s) failed: {', '.join(failed)}"
+        elif any(s.status == "warning" for s in result.steps):
+            result.message = "warning: " + "; ".join(s.summary for s in result.steps if s.status == "warning")
         if report:
             _report(result, engine, syms, reports_dir, environ, notebook, timeout, t0, dask_client)
     except NotebookCellError as exc:

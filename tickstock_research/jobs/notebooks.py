@@ -14,7 +14,11 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-_SETUP = "from tickstock_research.jobs import report as r, steps\nr.plotly_offline()"
+
+def _setup(*imports: str):
+    """The first code cell: imports, then plotly.js for the notebook's charts (its last line, so
+    that its output is displayed)."""
+    return new_code_cell("\n".join(["from tickstock_research.jobs import report as r", *imports, "r.plotly_offline()"]))
 
 
 def _params(*lines: str):
@@ -47,7 +51,7 @@ def nightly_report() -> nbformat.NotebookNode:
                         'summary_path: str = ""  # the nightly job summary JSON (written by the job)',
                         'max_charts: int = 8  # candlestick charts at most',
                         'sessions_back: int = 90  # sessions shown in each chart'),
-                _code(_SETUP),
+                _setup(),
                 _code("ctx = r.context(date, summary_path, symbols)\nr.header(ctx)"),
                 _md("## Pipeline steps"), _code("r.steps_table(ctx)"),
                 _md("## Load reports"), _code("r.load_table(ctx)"),
@@ -57,7 +61,9 @@ def nightly_report() -> nbformat.NotebookNode:
                 _md("### Daily volume against its minutes"), _code("r.reconciliation(ctx)"),
                 _md("## Events of the day"), _code("r.events_summary(ctx)"), _code("r.events_table(ctx)"),
                 _md("### Charts"), _code("r.display_all(r.event_charts(ctx, max_charts, sessions_back))"),
-                _md("## Event audit"), _code("r.audit_table(ctx)"),
+                _md("## Event audit\n\nReturns 5 sessions after each event of the last 250 sessions (state patterns counted "
+                    "once per run, at its first bar), against every bar of the same symbols; in percent."),
+                _code("r.audit_table(ctx)"),
                 _md("## Database size and compression"), _code("r.database_size(ctx)")])
 
 
@@ -68,10 +74,9 @@ def load_ticks() -> nbformat.NotebookNode:
                [_params('source: str = ""  # a trades file or a folder of them (empty: load nothing)',
                         'tickers: str = ""  # a reference-tickers JSON file to load first (optional)',
                         'date: str = ""  # session date to summarise afterwards (empty: the last session)'),
-                _code(_SETUP),
-                _code("ctx = r.context(date)\nresult = steps.ingest_files(ctx.engine, steps.source_files(source), "
-                      "steps.source_files(tickers), skip_loaded=False)\nresult"),
-                _md("## Load reports"), _code("steps.frame_of(result.details.get('loads', []))"),
+                _setup(),
+                _code("ctx = r.context(date)\nloaded = r.load_files(source, tickers, ctx.engine)\nloaded"),
+                _md("## Load reports"), _code("loaded.table()"),
                 _md("## What the session holds now"), _code("r.bars_built(ctx)")])
 
 
@@ -83,11 +88,11 @@ def build_bars() -> nbformat.NotebookNode:
                         'end: str = ""  # last session date (empty: up to the newest data)',
                         'symbols: str = ""  # comma-separated symbols (empty: all)',
                         'chart_symbol: str = ""  # symbol to chart (empty: the first one)'),
-                _code(_SETUP),
+                _setup("from tickstock_research.aggregate import run_rollup"),
                 _code("ctx = r.context(end or None, symbols=symbols)\n"
-                      "result = steps.aggregate(ctx.engine, start or None, end or None, ctx.symbols)\nresult"),
-                _md("## Gaps found by the rollup"),
-                _code("steps.frame_of(result.details.get('report', {}).get('gaps', []))"),
+                      "rollup = run_rollup(ctx.engine, start=start or None, end=end or None, symbols=ctx.symbols)\n"
+                      "print(rollup)"),
+                _md("## Gaps found by the rollup"), _code("rollup.gaps"),
                 _md("## Bars per symbol"), _code("r.bars_in_range(ctx, start or None)"),
                 _md("## Chart"), _code("r.symbol_chart(ctx, chart_symbol or None)")])
 
@@ -102,10 +107,10 @@ def audit_events() -> nbformat.NotebookNode:
                         'patterns: str = ""  # comma-separated pattern names (empty: all)',
                         'timeframe: str = "1d"  # timeframe of the events',
                         'scan_first: bool = False  # scan the range before auditing'),
-                _code(_SETUP),
+                _setup("from tickstock_research.events import scan"),
                 _code("ctx = r.context(end or None, symbols=symbols)\n"
-                      "steps.scan(ctx.engine, ctx.symbols, start or None, ctx.date, [timeframe], "
-                      "steps.split(patterns)) if scan_first else None"),
+                      "scan(ctx.symbols or r.symbol_list(ctx), r.split(patterns), timeframe, start or None, ctx.date, "
+                      "ctx.engine) if scan_first else None"),
                 _md("## Audit"), _code("r.audit_table(ctx, start or None, patterns, timeframe)"),
                 _md("## Events"), _code("r.events_in_range(ctx, start or None, patterns, timeframe)")])
 
@@ -115,10 +120,11 @@ def data_quality() -> nbformat.NotebookNode:
                "Checks for one session: minute coverage against the exchange calendar, daily volume "
                "against its minutes, trades sharing a timestamp, corrections and the quarantine.",
                [_params('date: str = ""  # session date YYYY-MM-DD (empty: the last completed session)',
-                        'symbols: str = ""  # comma-separated symbols (empty: all)'),
-                _code(_SETUP),
+                        'symbols: str = ""  # comma-separated symbols (empty: every active symbol of the calendar)',
+                        'fail_on_findings: bool = False  # raise (papermill exits non-zero) when a check fails'),
+                _setup(),
                 _code("ctx = r.context(date, symbols=symbols)\nr.header(ctx)"),
-                _md("## Checks"), _code("r.quality_checks(ctx)"),
+                _md("## Checks"), _code("checks = r.quality_checks(ctx)\nr.require_ok(checks) if fail_on_findings else checks"),
                 _md("## Minute coverage"), _code("r.minute_coverage(ctx)"),
                 _md("## Daily volume against its minutes"), _code("r.reconciliation(ctx)"),
                 _md("## Quarantine"), _code("r.quarantine_table(ctx)")])
@@ -130,9 +136,9 @@ def pattern_gallery() -> nbformat.NotebookNode:
                "confirmed and where each formation fires (no database needed).",
                [_params('seed: int = 3  # seed of the synthetic series',
                         'noise: float = 0.25  # daily noise of the series (price units)'),
-                _code(_SETUP + "\nfrom tickstock_research.patterns import get_pattern\n"
-                      "from tickstock_research.patterns.synthetic import formation_series\n"
-                      "from tickstock_research.plots import candlestick"),
+                _setup("from tickstock_research.patterns import get_pattern",
+                       "from tickstock_research.patterns.synthetic import formation_series",
+                       "from tickstock_research.plots import candlestick"),
                 _md("## Head and shoulders (bearish: close breaks the neckline)"),
                 _code('hs = formation_series("head_and_shoulders", seed=seed, noise=noise)\n'
                       'hs_events = get_pattern("HeadAndShoulders").detect(hs)\nhs_events'),
@@ -147,11 +153,11 @@ def corporate_actions() -> nbformat.NotebookNode:
     return _nb("Corporate actions",
                "Raw (as traded) against split- and dividend-adjusted daily closes of one symbol: a 4-for-1 "
                "split looks like a 75% crash in raw bars, which is why scans and audits read adjusted bars.",
-               [_params('symbol: str = "AAPL"  # the symbol to show',
+               [_params('symbol: str = ""  # the symbol to show (empty: the first one with a split, else the first one)',
                         'start: str = ""  # first date YYYY-MM-DD (empty: from the first bar)',
                         'end: str = ""  # last date (empty: to the last bar); actions after it are not applied'),
-                _code(_SETUP + "\nfrom tickstock_research.plots import adjusted_closes"),
-                _code("adjusted_closes(None, symbol, start or None, end or None)")])
+                _setup("from tickstock_research.plots import adjusted_closes"),
+                _code("adjusted_closes(None, symbol or r.example_symbol(), start or None, end or None)")])
 
 
 NOTEBOOKS = {"nightly_report": nightly_report, "load_ticks": load_ticks, "build_bars": build_bars,

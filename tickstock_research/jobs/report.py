@@ -14,19 +14,24 @@ so the exported HTML works offline, with no CDN.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
-import sqlalchemy as sa
 
-from ..db.engine import get_engine
 from ..db.url import display_url
-from ..sessions import session_bounds, sessions
 from ..sqlfiles import query
-from .steps import frame_of
+from .context import ReportContext, context  # noqa: F401 (notebooks: r.context)
+from .context import frame as _frame
+from .context import only as _only
+from .loads import load_files  # noqa: F401 (notebooks: r.load_files)
+from .quality import (  # noqa: F401
+    minute_coverage,
+    quality_checks,
+    quarantine_table,
+    reconciliation,
+    require_ok,
+)
+from .steps import frame_of, split  # noqa: F401 (notebooks: r.split)
 
 #: Patterns whose events lead the chart section (rarer, structural shapes first).
 _PRIORITY = ["HeadAndShoulders", "InverseHeadAndShoulders", "DoubleBottom", "MACrossover", "Day1Breakout",
@@ -34,73 +39,60 @@ _PRIORITY = ["HeadAndShoulders", "InverseHeadAndShoulders", "DoubleBottom", "MAC
 _PLOTLY_EMITTED = False
 
 
-@dataclass
-class ReportContext:
-    """The date reported on, its session bounds, the engine and the job's summary (if any)."""
-
-    date: dt.date
-    engine: sa.Engine
-    summary: dict = field(default_factory=dict)
-    symbols: list[str] | None = None
-    calendar: str = "XNYS"
-
-    @property
-    def session(self) -> pd.Series | None:
-        s = sessions(self.date, self.date, self.calendar)
-        return None if s.empty else s.iloc[0]
-
-    def bounds(self, which: str = "extended") -> tuple[pd.Timestamp, pd.Timestamp]:
-        s = sessions(self.date, self.date, self.calendar)
-        if s.empty:
-            start = pd.Timestamp(self.date, tz="UTC")
-            return start, start + pd.Timedelta(days=1)
-        b = session_bounds(s, which, self.calendar).iloc[0]
-        return b["start"], b["end"]
-
-    def step(self, name: str) -> dict:
-        for s in self.summary.get("steps", []):
-            if s.get("name") == name:
-                return s
-        return {}
-
-
-def context(date: str | dt.date | None = None, summary_path: str | None = None, symbols: Sequence[str] | str | None = None,
-            engine_or_url=None) -> ReportContext:
-    """Open the report's context: engine from ``TICKSTOCK_DATABASE_URL`` (or the embedded
-    database), and the nightly job's summary JSON when given."""
-    if not date:
-        from .nightly import default_date
-
-        date = default_date()
-    day = pd.Timestamp(date).date()
-    summary: dict = {}
-    if summary_path and Path(summary_path).is_file():
-        summary = json.loads(Path(summary_path).read_text(encoding="utf-8"))
-    if isinstance(symbols, str):
-        symbols = [s.strip().upper() for s in symbols.replace(",", " ").split() if s.strip()] or None
-    return ReportContext(day, get_engine(engine_or_url), summary, list(symbols) if symbols else None)
-
-
 # ----------------------------------------------------------------------------------------- display
 
 def plotly_offline():
-    """An HTML output holding plotly.js itself (once per kernel), so figures render offline;
-    also sets how the report's tables show (:func:`table_html`)."""
+    """Set up a notebook's display: plotly.js itself as an HTML output (once per kernel, with no
+    CDN), every plotly figure shown as HTML next to its plotly JSON (so nbconvert's HTML, the
+    executed notebook and JupyterLab all show the chart), and the report's tables
+    (:func:`table_html`)."""
     global _PLOTLY_EMITTED
+    import plotly.io as pio
     from IPython import get_ipython
     from IPython.display import HTML
     from plotly.offline import get_plotlyjs
 
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", 200)
+    pio.renderers[_RENDERER] = _offline_renderer()
+    pio.renderers.default = f"plotly_mimetype+{_RENDERER}"    # fig.show() and a cell's figure alike
     shell = get_ipython()
     if shell is not None:
         shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
     if _PLOTLY_EMITTED:
         return HTML("")
     _PLOTLY_EMITTED = True
+    # plotly.js is a UMD bundle: with require.js on the page (nbconvert's default template) it
+    # would register as an AMD module and leave ``window.Plotly`` unset; hiding ``define`` while
+    # it runs makes it a global either way. The newline keeps a trailing source-map comment closed.
     return HTML('<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: "local"};</script>'
-                f'<script type="text/javascript">{get_plotlyjs()}</script>')
+                '<script type="text/javascript">(function (define, exports, module) {\n'
+                f'{get_plotlyjs()}\n}})(undefined, undefined, undefined);</script>')
+
+
+_RENDERER = "tickstock_offline_html"
+
+
+def _offline_renderer():
+    from plotly.io.base_renderers import MimetypeRenderer
+
+    class OfflineHtmlRenderer(MimetypeRenderer):
+        """A plotly renderer adding a ``text/html`` form of the figure (drawn by the page's plotly.js)
+        to the ``application/vnd.plotly.v1+json`` one."""
+
+        def to_mimebundle(self, fig_dict) -> dict:
+            import plotly.io as pio
+
+            return {"text/html": pio.to_html(fig_dict, full_html=False, include_plotlyjs=False, include_mathjax=False,
+                                             config={"displaylogo": False, "responsive": True}, validate=False)}
+
+    return OfflineHtmlRenderer()
+
+
+def figure_div(fig) -> str:
+    """A plotly figure as an HTML fragment that draws it with the page's plotly.js (no CDN)."""
+    return fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
+                       config={"displaylogo": False, "responsive": True})
 
 
 def table_html(frame: pd.DataFrame) -> str:
@@ -109,6 +101,9 @@ def table_html(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "<p><em>none</em></p>"
     keep_index = not isinstance(frame.index, pd.RangeIndex)
+    blanks = [c for c in frame.columns if pd.api.types.is_extension_array_dtype(frame[c]) and frame[c].isna().any()]
+    if blanks:    # pandas writes <NA> for missing nullable integers whatever na_rep says
+        frame = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in blanks})
     return frame.to_html(index=keep_index, na_rep="", max_rows=pd.get_option("display.max_rows"),
                          border=0, classes="dataframe")
 
@@ -117,8 +112,7 @@ def figure_html(fig):
     """A plotly figure as an HTML output that relies on :func:`plotly_offline` (no CDN)."""
     from IPython.display import HTML
 
-    return HTML(fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
-                            config={"displaylogo": False, "responsive": True}))
+    return HTML(figure_div(fig))
 
 
 def display_all(outputs) -> None:
@@ -192,16 +186,22 @@ def load_table(ctx: ReportContext) -> pd.DataFrame:
     return frame
 
 
-def _frame(sql_name: str, ctx: ReportContext, params: dict, family: str = "queries/jobs_report") -> pd.DataFrame:
-    with ctx.engine.connect() as conn:
-        result = conn.execute(query(family, sql_name), params)
-        return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+def symbol_list(ctx: ReportContext) -> list[str]:
+    """The active symbols of the database, in order (what a scan of "all" means)."""
+    return list(_frame("active_symbols", ctx, {})["symbol"])
 
 
-def _only(frame: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
-    if ctx.symbols and "symbol" in frame.columns:
-        frame = frame[frame["symbol"].isin(ctx.symbols)]
-    return frame.reset_index(drop=True)
+def example_symbol(engine_or_url=None) -> str:
+    """A symbol worth showing raw against adjusted: the first with a split, else with a
+    dividend, else the first active symbol (ValidationError when there are none)."""
+    from ..db.engine import get_engine
+    from ..errors import ValidationError
+
+    with get_engine(engine_or_url).connect() as conn:
+        symbol = conn.execute(query("queries/jobs_report", "example_symbol")).scalar()
+    if symbol is None:
+        raise ValidationError("the database has no symbols yet; load some first (see load_ticks.ipynb)")
+    return symbol
 
 
 def bars_built(ctx: ReportContext) -> pd.DataFrame:
@@ -237,54 +237,6 @@ def gaps_table(ctx: ReportContext) -> pd.DataFrame:
         gaps = frame_of(rep["gaps"])
         return _only(gaps, ctx)
     return minute_coverage(ctx).query("missing_minutes > 0").reset_index(drop=True)
-
-
-def minute_coverage(ctx: ReportContext) -> pd.DataFrame:
-    """Regular-session minutes with a bar, per symbol that traded, against the calendar's count."""
-    r0, r1 = ctx.bounds("regular")
-    expected = int((r1 - r0) / pd.Timedelta(minutes=1))
-    cov = _frame("minute_coverage", ctx, {"start": r0, "end": r1})
-    cov["expected_minutes"] = expected
-    cov["minutes"] = cov["minutes"].astype("int64")
-    cov["missing_minutes"] = expected - cov["minutes"]
-    return _only(cov[["symbol", "minutes", "expected_minutes", "missing_minutes"]], ctx)
-
-
-def reconciliation(ctx: ReportContext) -> pd.DataFrame:
-    """Daily volume against the sum of its regular-session minutes (they must agree), with
-    the difference per symbol; only disagreeing rows are returned."""
-    r0, r1 = ctx.bounds("regular")
-    mins = _frame("minute_coverage", ctx, {"start": r0, "end": r1}).rename(columns={"volume": "minutes_volume"})
-    daily = _frame("daily_volume", ctx, {"date": ctx.date}).rename(columns={"volume": "daily_volume"})
-    rec = mins[["symbol", "minutes_volume"]].merge(daily, on="symbol", how="outer")
-    rec = rec.fillna(0)
-    rec["difference"] = rec["daily_volume"].astype("int64") - rec["minutes_volume"].astype("int64")
-    return _only(rec[rec["difference"] != 0], ctx)
-
-
-def quality_checks(ctx: ReportContext) -> pd.DataFrame:
-    """One line per data-quality check with its finding count."""
-    e0, e1 = ctx.bounds("extended")
-    same = _frame("same_timestamp_trades", ctx, {"start": e0, "end": e1})
-    quarantine = _frame("quarantine_summary", ctx, {"since": e0 - pd.Timedelta(days=3650)})
-    cov = minute_coverage(ctx)
-    rec = reconciliation(ctx)
-    built = bars_built(ctx)
-    rows = [
-        ("symbols with missing regular-session minutes", int((cov["missing_minutes"] > 0).sum())),
-        ("missing regular-session minutes (total)", int(cov["missing_minutes"].clip(lower=0).sum())),
-        ("daily volume differs from its minutes", int(len(rec))),
-        ("symbols that traded but have no daily bar", int(((built["trades"] > 0) & built["close"].isna()).sum())),
-        ("distinct trades sharing a timestamp (kept)", int(same["trades"].sum()) if len(same) else 0),
-        ("corrected trades (excluded from bars)", int(built["corrected"].sum())),
-        ("quarantined rows (all time)", int(quarantine["rows"].sum()) if len(quarantine) else 0),
-    ]
-    return pd.DataFrame(rows, columns=["check", "findings"])
-
-
-def quarantine_table(ctx: ReportContext) -> pd.DataFrame:
-    e0, _ = ctx.bounds("extended")
-    return _frame("quarantine_summary", ctx, {"since": e0 - pd.Timedelta(days=3650)})
 
 
 # ----------------------------------------------------------------------------------------- events
@@ -375,19 +327,27 @@ def event_charts(ctx: ReportContext, max_charts: int = 8, sessions_back: int = 9
     return out
 
 
+AUDIT_COLUMNS = ["pattern", "timeframe", "direction", "horizon", "events", "n", "mean", "hit_rate", "baseline_mean",
+                 "baseline_hit_rate", "excess_mean", "excess_hit_rate"]
+
+
 def audit_table(ctx: ReportContext, start: str | dt.date | None = None, patterns: Sequence[str] | str | None = None,
-                timeframe: str = "1d", sessions_back: int = 250) -> pd.DataFrame:
+                timeframe: str = "1d", sessions_back: int = 250, horizon: int | None = 5) -> pd.DataFrame:
     """The audit of the events of ``timeframe`` (some ``patterns``, default all) from ``start``
-    (default: ``sessions_back`` sessions before the date) to the date: count, forward returns and
-    hit rate per pattern against the baseline, best excess return first. It runs on the Dask
-    scheduler in ``TICKSTOCK_DASK_SCHEDULER`` when the job set one."""
+    (default: ``sessions_back`` sessions before the date) to the date, for one ``horizon`` (bars
+    after the event; None: every horizon): events (state patterns counted at onset), forward
+    return and hit rate against the baseline, best excess return first, returns and rates in
+    percent. It runs on the Dask scheduler in ``TICKSTOCK_DASK_SCHEDULER`` when the job set one."""
     from ..events import audit
-    from .steps import split
 
     if not start:
         start = ctx.date - dt.timedelta(days=int(sessions_back * 1.5))
-    return audit(ctx.engine, symbols=ctx.symbols, patterns=split(patterns), timeframe=timeframe,
-                 start=start, end=ctx.date).table()
+    result = audit(ctx.engine, symbols=ctx.symbols, patterns=split(patterns), timeframe=timeframe,
+                   horizons=(1, 5, 20) if horizon in (None, 1, 5, 20) else (int(horizon),), start=start, end=ctx.date)
+    table = result.table(horizon=horizon)[AUDIT_COLUMNS]
+    pct = ["mean", "hit_rate", "baseline_mean", "baseline_hit_rate", "excess_mean", "excess_hit_rate"]
+    table[pct] = (table[pct].astype("float64") * 100).round(2)
+    return table.rename(columns={c: f"{c} %" for c in pct})
 
 
 # ----------------------------------------------------------------------------------------- database

@@ -1,7 +1,7 @@
 """The pipeline's steps: ingest, aggregation, scanning and maintenance, each one call into its area.
 
-Why: the nightly job and the notebooks run the areas through these wrappers, so a failing
-step becomes one clear line in the report (its error, password redacted) instead of a crash of
+Why: the nightly job runs the areas through these wrappers (the notebooks call the plain API
+and let failures raise), so a failing step becomes one clear line in the report (its error, password redacted) instead of a crash of
 the whole job, and every step's outcome has the same shape (:class:`StepResult`) for the run
 record and the report.
 
@@ -25,16 +25,17 @@ import pandas as pd
 
 from ..db.url import redact
 from ..errors import LoadError, TickstockError, ValidationError
+from ..symbols import split_names
 
 log = logging.getLogger(__name__)
 
-StepStatus = Literal["ok", "skipped", "failed"]
+StepStatus = Literal["ok", "skipped", "warning", "failed"]
 
 
 @dataclass
 class StepResult:
-    """One step's outcome: ``status`` ok|skipped|failed, a one-line summary, and
-    JSON-able details (load reports, gap rows, counts) for the report."""
+    """One step's outcome: ``status`` ok|skipped|warning|failed (a warning does not fail the
+    job), a one-line summary, and JSON-able details (load reports, gap rows, counts) for the report."""
 
     name: str
     status: StepStatus
@@ -44,7 +45,7 @@ class StepResult:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("ok", "skipped")
+        return self.status in ("ok", "skipped", "warning")
 
     def to_dict(self) -> dict:
         return {"name": self.name, "status": self.status, "summary": self.summary,
@@ -52,6 +53,9 @@ class StepResult:
 
     def __str__(self) -> str:
         return f"{self.name:<12} {self.status:<11} {self.summary} ({self.seconds:.1f}s)"
+
+    def __repr__(self) -> str:      # one line: the details (load reports, gap rows) are in .details
+        return f"StepResult({self.name}: {self.status}, {self.summary} ({self.seconds:.1f}s))"
 
     def _repr_html_(self) -> str:
         from html import escape
@@ -267,11 +271,9 @@ def maintenance(engine) -> StepResult:
 # ---------------------------------------------------------------------------------------------- helpers
 
 def split(text: str | Sequence[str] | None) -> list[str] | None:
-    """'A, B C' -> ['A', 'B', 'C']; empty -> None (meaning all)."""
-    if text is None:
-        return None
-    items = text.replace(",", " ").split() if isinstance(text, str) else list(text)
-    return [i.strip() for i in items if i and i.strip()] or None
+    """'A, B C' -> ['A', 'B', 'C']; empty -> None (meaning all): the shared rule of
+    :func:`..symbols.split_names` (symbols then go through :func:`..symbols.parse_symbols`)."""
+    return split_names(text)
 
 
 def source_files(source: str | Path | None) -> list[Path]:

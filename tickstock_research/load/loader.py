@@ -15,7 +15,7 @@ Result shape (every method):
   ``Int64``, ``conditions`` an Arrow ``list<int16>``; never Decimal or object numbers.
 - an empty range gives an empty frame with these columns and dtypes.
 
-Time ranges follow :mod:`tickstock_research.load.ranges` (naive timestamps are UTC, a bare date
+Time ranges follow :mod:`tickstock_research.sessions.ranges` (naive timestamps are UTC, a bare date
 is a session date in exchange time and, as an end, includes the whole day; ``[start, end)``).
 
 >>> loader = HistoricalLoader()                                              # doctest: +SKIP
@@ -33,17 +33,19 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from ..corporate.adjust import Adjustment, check_adjustment
 from ..db.engine import get_engine
 from ..errors import UnknownSymbolError, ValidationError
+from ..schema.settings import daily_session
 from ..sessions import calendar_for, exchange_tz, session_bounds, sessions
 from ..sessions.calendar import ALWAYS_OPEN, check_session_filter
+from ..sessions.ranges import resolve_dates, resolve_range, sql_bound
 from ..sqlfiles import query
+from ..symbols import parse_symbols
+from ..timeframes import Timeframe, parse_timeframe
 from ..types import EngineOrURL, SessionFilter, TimestampLike
 from . import fetch
-from ..corporate.adjust import Adjustment, check_adjustment
 from .adjusted import adjust_bars, as_of_date, resample_sessions
-from .ranges import resolve_dates, resolve_range, sql_bound
-from .timeframes import Timeframe, parse_timeframe
 
 Align = Literal["session", "clock"]
 Symbols = str | Iterable[str]
@@ -57,14 +59,8 @@ _MAX_SESSION_MINUTES = {"regular": 390, "extended": 960, "all": 1500}
 
 
 def _symbol_list(symbols: Symbols | None) -> list[str]:
-    if symbols is None:
-        return []
-    if isinstance(symbols, str):
-        symbols = [symbols]
-    out = sorted({str(s).strip() for s in symbols})
-    if not out or any(not s for s in out):
-        raise ValidationError("symbols must be a non-empty symbol or list of symbols")
-    return out
+    """The shared symbol-list rule (:mod:`..symbols`); ``None`` here means none given."""
+    return parse_symbols(symbols) or []
 
 
 def _as_list(value) -> list[str] | None:
@@ -317,7 +313,6 @@ class HistoricalLoader:
     def _stored_daily_session(self) -> str:
         """The session filter of the stored daily bars (read once per loader)."""
         if self._daily_session is None:
-            from ..aggregate._common import daily_session
 
             with self.engine.connect() as conn:
                 self._daily_session = daily_session(conn)

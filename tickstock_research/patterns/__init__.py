@@ -8,8 +8,9 @@
 pattern, direction, price, parameters, metadata). See :mod:`.base` for the contract and
 :mod:`.registry` for adding a pattern in a notebook.
 """
-from .base import DETECTION_COLUMNS, DIRECTIONS, Pattern, empty_detections, infer_timeframe, timeframe_kind
-from .registry import all_patterns, get_pattern, pattern, pattern_names, register, resolve_patterns, unregister
+from .base import DETECTION_COLUMNS, DIRECTIONS, Pattern, empty_detections, infer_timeframe, onsets, timeframe_kind
+from .registry import (all_patterns, get_pattern, pattern, pattern_names, register, resolve_patterns,
+                       state_pattern_names, unregister)
 from . import candles, structure, trend, intraday  # noqa: F401,E402  (register the kit's patterns)
 from .candles import ClosedInBottom10Percent, ClosedInTop10Percent, Doji, Hammer
 from .intraday import Day1Breakout, HighOfDay, LowOfDay
@@ -17,7 +18,8 @@ from .structure import DoubleBottom, HeadAndShoulders, InverseHeadAndShoulders, 
 from .trend import MACrossover, TrendingDown, TrendingUp, rolling_slope
 
 __all__ = [
-    "DETECTION_COLUMNS", "DIRECTIONS", "Pattern", "empty_detections", "infer_timeframe", "timeframe_kind",
+    "DETECTION_COLUMNS", "DIRECTIONS", "Pattern", "empty_detections", "infer_timeframe", "onsets",
+    "state_pattern_names", "timeframe_kind",
     "all_patterns", "get_pattern", "pattern", "pattern_names", "register", "resolve_patterns", "unregister",
     "Doji", "Hammer", "ClosedInTop10Percent", "ClosedInBottom10Percent", "HeadAndShoulders",
     "InverseHeadAndShoulders", "DoubleBottom", "MACrossover", "HighOfDay", "LowOfDay", "Day1Breakout",

@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import PatternError, TickstockError
+from ..timeframes import parse_timeframe
 
 Direction = Literal["long", "short", "bullish", "bearish", "neutral"]
 DIRECTIONS: tuple[str, ...] = ("long", "short", "bullish", "bearish", "neutral")
@@ -46,28 +46,15 @@ DETECTION_COLUMNS = ["timestamp", "pattern", "direction", "price", "parameters",
 
 
 def timeframe_kind(timeframe: str) -> tuple[str, str]:
-    """``(canonical name, "intraday"|"daily")`` for a timeframe string such as ``1min`` or ``1d``.
-
-    Uses the loader's timeframe vocabulary when it is installed, so aliases (``5m``, ``D``)
-    mean the same everywhere.
+    """``(canonical name, "intraday"|"daily")`` for a timeframe string such as ``1min`` or ``1d``,
+    by the kit's one timeframe vocabulary (:mod:`..timeframes`), so aliases mean the same
+    everywhere.
 
     >>> timeframe_kind("1d"), timeframe_kind("5min")
     (('1d', 'daily'), ('5min', 'intraday'))
     """
-    try:
-        from ..load.timeframes import parse_timeframe
-    except ImportError:  # pragma: no cover - loader not installed
-        parse_timeframe = None
-    if parse_timeframe is not None:
-        tf = parse_timeframe(timeframe)
-        return tf.name, ("intraday" if tf.intraday else "daily")
-    m = re.fullmatch(r"(\d+)(min|h)", timeframe)  # pragma: no cover
-    if m:
-        return timeframe, "intraday"
-    if timeframe in ("1d", "1w", "1mo"):
-        return timeframe, "daily"
-    from ..errors import UnknownTimeframeError
-    raise UnknownTimeframeError(timeframe, ["1min", "5min", "15min", "30min", "1h", "1d", "1w", "1mo"])
+    tf = parse_timeframe(timeframe)
+    return tf.name, ("intraday" if tf.intraday else "daily")
 
 
 def infer_timeframe(frame: pd.DataFrame) -> str:
@@ -142,6 +129,10 @@ class Pattern:
     scope: ClassVar[TimeframeScope] = "any"
     #: Explicit canonical timeframes accepted (None: decided by ``scope``).
     timeframes: ClassVar[tuple[str, ...] | None] = None
+    #: A *state* holds over runs of bars (a trend, closes near the high) rather than happening at
+    #: one bar; ``detect`` still returns every bar where it holds, and a scan records its onsets
+    #: (the first bar of each run, see :func:`onsets`) unless asked for every bar.
+    state: ClassVar[bool] = False
 
     # ----------------------------------------------------------------- contract
     def find(self, bars: pd.DataFrame, timeframe: str) -> pd.DataFrame:  # pragma: no cover
@@ -243,6 +234,45 @@ class Pattern:
             "parameters": [dict(params) for _ in range(n)],
             "metadata": metadata,
         })
+
+
+def onsets(found: pd.DataFrame, index: pd.Index, states: set[str] | None = None) -> pd.DataFrame:
+    """The detections with each state pattern's runs reduced to their first bar.
+
+    ``found`` is a detections frame of one symbol on the bars ``index``; ``states`` names the
+    state patterns (default: the registered patterns that declare ``state``). A run is a
+    sequence of consecutive bars of ``index`` where the same pattern holds with the same
+    direction. The onset row's metadata gains ``run_length`` (bars in the run, up to the last bar
+    of ``index``: a run still going on grows when later bars are scanned) and ``run_last`` (the
+    run's last bar so far). Other patterns' rows are returned unchanged, in the same order.
+    """
+    if states is None:
+        from .registry import state_pattern_names
+        states = state_pattern_names()
+    if found.empty or not states:
+        return found
+    found = found.reset_index(drop=True)
+    is_state = found["pattern"].isin(states).to_numpy()
+    if not is_state.any():
+        return found
+    keep = ~is_state
+    meta = list(found["metadata"])
+    at = pd.Index(index).get_indexer(pd.Index(found["timestamp"]))
+    part = pd.DataFrame({"pattern": found["pattern"], "direction": found["direction"], "at": at})[is_state]
+    for _, grp in part.sort_values("at", kind="stable").groupby(["pattern", "direction"], sort=False):
+        pos = grp["at"].to_numpy()
+        rows = grp.index.to_numpy()
+        starts = np.r_[True, np.diff(pos) != 1] | (pos < 0)
+        run_id = np.cumsum(starts)
+        lengths = np.bincount(run_id)[run_id]
+        last = {r: rows[run_id == r][-1] for r in np.unique(run_id)}
+        for row, start, n, r in zip(rows, starts, lengths, run_id):
+            if start:
+                keep[row] = True
+                meta[row] = {**(meta[row] or {}), "run_length": int(n),
+                             "run_last": _plain(pd.Timestamp(found["timestamp"].iloc[last[r]]))}
+    out = found.assign(metadata=meta)[keep].reset_index(drop=True)
+    return out
 
 
 def empty_detections() -> pd.DataFrame:

@@ -63,6 +63,7 @@ class ClosedInTop10Percent(Pattern):
     """
 
     name: ClassVar[str] = "ClosedInTop10Percent"
+    state: ClassVar[bool] = True      # holds bar after bar in a steady move: scans record the onsets
     fraction: float = 0.10
 
     def find(self, bars, timeframe):
@@ -81,6 +82,7 @@ class ClosedInBottom10Percent(Pattern):
     """
 
     name: ClassVar[str] = "ClosedInBottom10Percent"
+    state: ClassVar[bool] = True      # holds bar after bar in a steady move: scans record the onsets
     fraction: float = 0.10
 
     def find(self, bars, timeframe):

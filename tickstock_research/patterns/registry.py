@@ -108,9 +108,14 @@ def resolve_patterns(patterns: Iterable[str | Pattern] | str | Pattern | None, t
     return out
 
 
+def state_pattern_names() -> set[str]:
+    """The registered patterns that declare themselves states (``state = True``)."""
+    return {name for name, klass in _REGISTRY.items() if getattr(klass, "state", False)}
+
+
 def pattern(name: str | None = None, *, direction: str = "neutral", scope: TimeframeScope = "any",
-            timeframes: tuple[str, ...] | None = None, warmup: int = 1, register_it: bool = True
-            ) -> Callable[[Callable], type[Pattern]]:
+            timeframes: tuple[str, ...] | None = None, warmup: int = 1, register_it: bool = True,
+            state: bool = False) -> Callable[[Callable], type[Pattern]]:
     """Turn a function ``f(bars, *, param=default, ...)`` into a registered Pattern class.
 
     The function's keyword parameters with defaults become the pattern's typed parameters. It
@@ -118,6 +123,7 @@ def pattern(name: str | None = None, *, direction: str = "neutral", scope: Timef
     direction strings (None/NaN where it does not fire), or a frame of firing rows with a
     ``direction`` column and optional ``price`` and metadata columns. It must only look back
     (``shift(k)`` with k >= 0, rolling windows): the no-look-ahead contract is the author's.
+    ``state=True`` declares a condition that holds over runs of bars: scans record its onsets.
     """
     if direction not in DIRECTIONS:
         raise PatternError(f"direction must be one of {DIRECTIONS}; got {direction!r}")
@@ -144,7 +150,7 @@ def pattern(name: str | None = None, *, direction: str = "neutral", scope: Timef
             mask = series.notna().to_numpy() & (series != False).to_numpy()  # noqa: E712
             return self.rows(bars, mask, series.to_numpy())
 
-        namespace = {"name": pname, "scope": scope, "timeframes": timeframes, "find": find,
+        namespace = {"name": pname, "scope": scope, "timeframes": timeframes, "find": find, "state": state,
                      "warmup": property(lambda self: warmup), "__doc__": func.__doc__ or f"Pattern {pname}.",
                      "__module__": getattr(func, "__module__", "__main__")}
         klass = dataclasses.make_dataclass(pname, fields, bases=(Pattern,), namespace=namespace)

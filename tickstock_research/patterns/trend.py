@@ -38,6 +38,7 @@ def rolling_slope(values: np.ndarray, period: int) -> np.ndarray:
 
 @dataclass
 class _Trending(Pattern):
+    state: ClassVar[bool] = True      # holds over runs of bars: scans record the onsets
     period: int = 10
     threshold: float = 0.01
 
@@ -53,7 +54,8 @@ class _Trending(Pattern):
 @dataclass
 class TrendingUp(_Trending):
     """Slope of a linear regression of close over the last ``period`` (10) bars ``> threshold``
-    (0.01, in price units per bar). Fires on every bar where it holds; direction bullish."""
+    (0.01, in price units per bar). Holds on every bar where it holds (a state: scans record
+    the first bar of each run); direction bullish."""
 
     name: ClassVar[str] = "TrendingUp"
 
@@ -66,7 +68,7 @@ class TrendingUp(_Trending):
 @dataclass
 class TrendingDown(_Trending):
     """Slope of a linear regression of close over the last ``period`` (10) bars ``< -threshold``.
-    Fires on every bar where it holds; direction bearish."""
+    Holds on every bar where it holds (a state: scans record the onsets); direction bearish."""
 
     name: ClassVar[str] = "TrendingDown"
 

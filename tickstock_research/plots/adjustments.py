@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from ..corporate.store import read_actions
 from ..db.engine import get_engine
 from ..load import HistoricalLoader
-from ..load.ranges import resolve_dates
+from ..sessions.ranges import resolve_dates
 from ..types import EngineOrURL, TimestampLike
 
 

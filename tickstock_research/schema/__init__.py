@@ -1,6 +1,12 @@
 """Schema: versioned migrations, server tiers, and maintenance."""
 from .maintain import MaintenanceReport, run_maintenance
-from .migrate import SchemaReport, check_schema, init_schema, latest_version, schema_version
+from .migrate import (
+    SchemaReport,
+    check_schema,
+    init_schema,
+    latest_version,
+    schema_version,
+)
 from .tiers import DatabaseInfo, describe, detect_tier
 
 __all__ = [

@@ -1,7 +1,8 @@
 """Versioned migrations: ``sql/migrations/NNNN_name.sql`` applied in order, recorded once.
 
 :func:`init_schema` is idempotent and safe to run from two processes at once: it holds a
-PostgreSQL advisory lock for the whole run, so the second runner waits, then finds every
+lock for the whole run (a row of ``tickstock_locks`` that only writers can lock), so the
+second runner waits, then finds every
 migration applied. A database whose schema is newer than the kit is refused.
 
 >>> report = init_schema("postgresql://tickstock:...@127.0.0.1:25432/tickstock")  # doctest: +SKIP
@@ -11,23 +12,25 @@ migration applied. A database whose schema is newer than the kit is refused.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .. import __version__
+from ..db.access import require
 from ..db.engine import get_engine, unavailable
+from ..db.locks import create_lock_table, hold_lock
 from ..errors import ConfigurationError, FeatureUnavailableError, SchemaVersionError
 from ..sqlfiles import query, read_sql, sql_root
 from ..types import EngineOrURL, ExtensionMode
+from ..version import __version__
 from . import tiers
+from .settings import get_setting, put_setting  # noqa: F401 (re-exported: older imports)
 
-#: Advisory-lock key held while migrating ("tickstock" in ASCII, truncated to 63 bits).
-MIGRATION_LOCK = 0x7469636B73746F63
+#: Name of the lock held while migrating (see :mod:`..db.locks`).
+MIGRATION_LOCK = "schema"
 _FILE = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 
 
@@ -106,6 +109,11 @@ def check_schema(conn: Connection) -> int:
             f"database schema version {version} is newer than this kit supports ({newest}); "
             f"upgrade tickstock-research (installed {__version__})"
         )
+    applied = {row.version for row in conn.execute(query("queries/schema", "applied_versions"))}
+    missing = sorted({m.version for m in migrations()} - applied)
+    if missing:
+        raise SchemaVersionError(f"the database schema lacks migration(s) {', '.join(map(str, missing))} of this kit; "
+                                 "run `tickstock db init` to upgrade it")
     return version
 
 
@@ -127,17 +135,26 @@ def init_schema(
         raise ConfigurationError(f"extension must be 'auto', 'require' or 'none'; got {extension!r}")
     engine = get_engine(engine_or_url, environ)
     try:
+        require(engine, "creating or upgrading the schema (init_schema)", "admin")
         with engine.connect() as conn:
-            conn.execute(query("queries/schema", "lock"), {"key": MIGRATION_LOCK})
-            conn.commit()
-            try:
-                return _migrate(conn, extension, space_partitions)
-            finally:
-                conn.rollback()
-                conn.execute(query("queries/schema", "unlock"), {"key": MIGRATION_LOCK})
-                conn.commit()
+            _create_lock_table(conn)
+        with hold_lock(engine, MIGRATION_LOCK, wait=None), engine.connect() as conn:
+            return _migrate(conn, extension, space_partitions)
     except (OperationalError,) as exc:
         raise unavailable(engine, exc) from None
+
+
+def _create_lock_table(conn: Connection) -> None:
+    """The lock table, made before the schema lock is taken; two first inits may race on it."""
+    for attempt in (1, 2):
+        try:
+            create_lock_table(conn)
+            conn.commit()
+            return
+        except IntegrityError:      # the other init created it between our check and create
+            conn.rollback()
+            if attempt == 2:
+                raise
 
 
 def _migrate(conn: Connection, extension: str, space_partitions: int | None) -> SchemaReport:
@@ -158,7 +175,7 @@ def _migrate(conn: Connection, extension: str, space_partitions: int | None) -> 
     if extension == "require" and not server.timescaledb_loadable and not server.timescaledb:
         raise FeatureUnavailableError(
             "TimescaleDB was required but the server does not have it "
-            f"(available: {server.available_timescaledb or 'no'}, preloaded: {'timescaledb' in server.preload})"
+            f"(available: {server.available_timescaledb or 'no'}, preloaded: {'yes' if server.preloaded else 'no'})"
         )
     # the tier is chosen when the schema is created: re-running ``init`` on a plain database
     # keeps it plain (``--require-timescaledb`` converts it on purpose)
@@ -193,12 +210,3 @@ def _migrate(conn: Connection, extension: str, space_partitions: int | None) -> 
     conn.commit()
     report.version = schema_version(conn) or 0
     return report
-
-
-def get_setting(conn: Connection, key: str, default=None):
-    value = conn.execute(query("queries/schema", "get_setting"), {"key": key}).scalar()
-    return default if value is None else value
-
-
-def put_setting(conn: Connection, key: str, value) -> None:
-    conn.execute(query("queries/schema", "put_setting"), {"key": key, "value": json.dumps(value)})

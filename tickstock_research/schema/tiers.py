@@ -3,7 +3,8 @@
 =============  ===========================================================================
 tier           what the kit builds
 =============  ===========================================================================
-``timescale``  hypertables, compression and retention policies (TimescaleDB community licence)
+``timescale``  hypertables, compression policies, retention by the kit's own server job
+               (``tickstock_retention_job``; TimescaleDB community licence)
 ``apache``     hypertables; retention by ``tickstock maintain`` (``drop_chunks``);
                compression reported as unavailable
 ``plain``      plain tables; retention by ``tickstock maintain`` (row deletes)
@@ -36,7 +37,7 @@ DATA_TABLES = ("symbols", "ticks", "ohlcv_1min", "ohlcv_daily", "events", "quara
 class ServerFacts:
     server_version: str
     server_version_num: int
-    preload: str
+    preloaded: bool
     licence: str | None
     available_timescaledb: str | None
     timescaledb: str | None
@@ -44,7 +45,7 @@ class ServerFacts:
 
     @property
     def timescaledb_loadable(self) -> bool:
-        return bool(self.available_timescaledb) and "timescaledb" in self.preload
+        return bool(self.available_timescaledb) and bool(self.preloaded)
 
 
 def server_facts(conn: Connection) -> ServerFacts:
@@ -97,7 +98,6 @@ def apply_tier_objects(conn: Connection, tier: Tier, space_partitions: int | Non
 
     if tier == "timescale":
         compression = get_setting(conn, "compression", DEFAULT_COMPRESSION)
-        retention = get_setting(conn, "retention", DEFAULT_RETENTION)
         existing = _hypertables(conn)
         for table in HYPERTABLES:
             if table in compression and not existing.get(table, {}).get("compression_enabled"):
@@ -105,9 +105,10 @@ def apply_tier_objects(conn: Connection, tier: Tier, space_partitions: int | Non
             if table in compression:
                 conn.execute(query("tiers/timescale_licence", "compression_policy"),
                              {"hypertable": table, "after": compression[table]})
-            if table in retention:
-                conn.execute(query("tiers/timescale_licence", "retention_policy"),
-                             {"hypertable": table, "after": retention[table]})
+            # never the server's retention policy (it drops unaggregated rows): the kit's job
+            conn.execute(query("tiers/timescale_licence", "remove_retention_policy"), {"hypertable": table})
+        if not conn.execute(query("tiers/timescale_licence", "retention_job_exists")).scalar():
+            conn.execute(query("tiers/timescale_licence", "add_retention_job"))
     else:
         notes.append("TimescaleDB licence apache: compression unavailable; retention runs in `tickstock maintain` (drop_chunks)")
     return notes
@@ -132,6 +133,9 @@ class DatabaseInfo:
     space_partitions: dict[str, int] = field(default_factory=dict)
     features: dict[str, str] = field(default_factory=dict)
     table_bytes: dict[str, int] = field(default_factory=dict)
+    #: per hypertable on the timescale tier: before_bytes, after_bytes (compressed chunks only),
+    #: compressed_chunks, total_chunks
+    compression: dict[str, dict] = field(default_factory=dict)
 
     def __str__(self) -> str:
         tsdb = f"TimescaleDB {self.timescaledb_version} (licence {self.licence})" if self.timescaledb_version else "none"
@@ -148,6 +152,13 @@ class DatabaseInfo:
         if self.table_bytes:
             lines.append("table sizes:")
             lines += [f"  {k + ':':<24}{_human(v)}" for k, v in sorted(self.table_bytes.items())]
+        if self.compression:
+            lines.append("compression (compressed chunks: uncompressed -> compressed):")
+            for k, c in sorted(self.compression.items()):
+                before, after = c.get("before_bytes") or 0, c.get("after_bytes") or 0
+                ratio = f", {before / after:.1f}x" if after else ""
+                lines.append(f"  {k + ':':<24}{c.get('compressed_chunks') or 0} of {c.get('total_chunks') or 0} "
+                             f"chunk(s) compressed; {_human(before)} -> {_human(after)}{ratio}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -201,15 +212,28 @@ def describe(conn: Connection, url: str) -> DatabaseInfo:
             jobs = list(conn.execute(query("tiers/timescale_licence", "policy_jobs")).mappings())
             comp = [j["hypertable_name"] for j in jobs if j["proc_name"] == "policy_compression"]
             ret = [j["hypertable_name"] for j in jobs if j["proc_name"] == "policy_retention"]
+            kit_job = any(j["proc_name"] == "tickstock_retention_job" for j in jobs)
             caggs = [r.view_name for r in conn.execute(query("tiers/timescale_licence", "continuous_aggregates"))]
             feats["compression"] = ("on: " + ", ".join(comp)) if comp else "available, no policy"
             feats["retention"] = ("policies: " + ", ".join(ret)) if ret else "available, no policy"
+            if kit_job and not ret:
+                feats["retention"] = "daily server job tickstock_retention_job (drops only aggregated data)"
             feats["continuous aggregates"] = ", ".join(caggs) if caggs else "available, none defined"
         else:
             feats["compression"] = "unavailable (TimescaleDB licence apache)"
             feats["retention"] = "by `tickstock maintain` (drop_chunks)" if version else "off"
             feats["continuous aggregates"] = "unavailable (TimescaleDB licence apache)"
     if version is not None:
+        gaps = [r.gap for r in conn.execute(query("queries/access", "analyst_gaps"))]
+        feats["read-only analyst"] = ("enforced (sql/grants.sql)" if not gaps else
+                                      "NOT enforced: tickstock_analyst can use " + ", ".join(gaps)
+                                      + " (run `tickstock db init` as a superuser)")
         feats["retention ages"] = ", ".join(f"{k} {v}" for k, v in get_setting(conn, "retention", {}).items())
         info.table_bytes = table_sizes(conn, tier)
+        if version >= 60:
+            feats["retention ages"] = (feats["retention ages"] or "off") + \
+                " (kept until their minute and daily bars are built; `tickstock db retention` changes them)"
+        if tier == "timescale":
+            from .compression import compression_sizes
+            info.compression = compression_sizes(conn)
     return info

@@ -95,7 +95,12 @@ def to_date(value: TimestampLike, *, tz: str = "UTC") -> dt.date:
     """A calendar date; a tz-aware timestamp is first converted to ``tz``."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    ts = pd.Timestamp(value)
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise InvalidRangeError(f"cannot read {value!r} as a date: {exc}") from None
+    if ts is pd.NaT:
+        raise InvalidRangeError(f"cannot read {value!r} as a date")
     if ts.tzinfo is not None:
         ts = ts.tz_convert(tz)
     return ts.date()

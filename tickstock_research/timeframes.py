@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ..errors import UnknownTimeframeError
+from .errors import UnknownTimeframeError
 
 TimeframeKind = Literal["intraday", "daily", "weekly", "monthly"]
 

@@ -1,6 +1,6 @@
-"""How the reader turns a user's ``start``/``end`` into UTC bounds and session dates.
+"""Time ranges: the one place that says what a user's ``start`` and ``end`` mean.
 
-Rules (the same for every reader method):
+Every reader, build, scan, audit and command reads its range through this module. Rules:
 
 - A **timestamp** (``pd.Timestamp``, ``datetime``, or a string with a time such as
   ``"2024-03-08 14:30"``) is a point in time; tz-aware values may be in any zone, naive values
@@ -25,8 +25,8 @@ import re
 import pandas as pd
 
 from ..errors import InvalidRangeError
-from ..sessions import to_utc
 from ..types import TimestampLike
+from .calendar import to_date, to_utc
 
 _BARE_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 
@@ -39,7 +39,7 @@ def is_bare_date(value) -> bool:
 
 
 def _local_midnight(value, tz: str) -> pd.Timestamp:
-    return pd.Timestamp(pd.Timestamp(value).date()).tz_localize(tz).tz_convert("UTC")
+    return pd.Timestamp(to_date(value)).tz_localize(tz).tz_convert("UTC")
 
 
 def resolve_range(start: TimestampLike | None, end: TimestampLike | None,
@@ -49,13 +49,13 @@ def resolve_range(start: TimestampLike | None, end: TimestampLike | None,
     if end is None:
         hi = None
     elif is_bare_date(end):
-        hi = _local_midnight(pd.Timestamp(pd.Timestamp(end).date()) + pd.Timedelta(days=1), tz)
+        hi = _local_midnight(to_date(end) + dt.timedelta(days=1), tz)
     else:
         hi = to_utc(end)
     if lo is not None and hi is not None:
         # a bare end is its whole day, so a start later that day is fine; two bare dates are
         # compared as dates (a start the day after a bare end would otherwise be an empty range)
-        later_date = is_bare_date(start) and is_bare_date(end) and pd.Timestamp(start).date() > pd.Timestamp(end).date()
+        later_date = is_bare_date(start) and is_bare_date(end) and to_date(start) > to_date(end)
         if lo > hi or later_date:
             raise InvalidRangeError(f"start {start!r} is after end {end!r}")
     return lo, hi
@@ -70,11 +70,11 @@ def resolve_dates(start: TimestampLike | None, end: TimestampLike | None,
     before it.
     """
     lo, hi = resolve_range(start, end, tz)
-    d0 = None if lo is None else (pd.Timestamp(start).date() if is_bare_date(start) else lo.tz_convert(tz).date())
+    d0 = None if lo is None else (to_date(start) if is_bare_date(start) else lo.tz_convert(tz).date())
     if hi is None:
         d1 = None
     elif is_bare_date(end):
-        d1 = pd.Timestamp(end).date()
+        d1 = to_date(end)
     else:
         d1 = (hi - pd.Timedelta(microseconds=1)).tz_convert(tz).date()
     return d0, d1
