@@ -86,9 +86,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .events.audit import audit
     from .events.scan import scan
     from .events.writer import query_events
+    from .ingest.bars import load_bars
     from .ingest.events import load_events
     from .ingest.symbols import load_symbols
-    from .ingest.bars import load_bars
     from .ingest.writers import load_ticks
     from .jobs.nightly import run_nightly
     from .load.loader import HistoricalLoader

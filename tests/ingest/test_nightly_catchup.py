@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 
 from tickstock_research.jobs.nightly import run_nightly
+from tickstock_research.schema.retention import set_retention
 
 from tickstock_research.db.engine import get_engine
 
@@ -30,6 +31,7 @@ def ingest_step(result) -> dict:
 
 
 def test_catch_up_goes_past_bad_rows_and_an_unreadable_file(db, tmp_path):
+    set_retention("ticks", "off", db)       # the nightly's maintenance would drop 2024's aggregated ticks
     drop = tmp_path / "drop"
     drop.mkdir()
     day_file(drop, "2024-01-02", rows_of("2024-01-02", 3))

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..aggregate._common import symbol_calendars
 from ..db.engine import get_engine
 from ..errors import UnknownTimeframeError, ValidationError
 from ..sessions import session_date, sessions
 from ..sessions.calendar import DEFAULT_CALENDAR
+from ..sessions.lookup import symbol_calendars
 from ..types import EngineOrURL, UnknownSymbolPolicy
 from . import validate as v
 from .copy import Column

@@ -26,11 +26,12 @@ import sqlalchemy as sa
 from ..db.access import require
 from ..db.engine import get_engine
 from ..errors import UnknownTimeframeError, ValidationError
-from ..patterns.base import DIRECTIONS, timeframe_kind
 from ..sqlfiles import raw
-from ..types import EngineOrURL, UnknownSymbolPolicy
-from .report import LoadReport
+from ..timeframes import parse_timeframe
+from ..types import DIRECTIONS, EngineOrURL, UnknownSymbolPolicy
 from .csvread import csv_frame
+from .event_store import write_events
+from .report import LoadReport
 from .sources import Source, SourceLike, sources_of
 from .validate import SYMBOL_MAX, is_missing
 from .writers import require_schema
@@ -121,7 +122,7 @@ def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | 
     if direction not in DIRECTIONS:
         return None, "unknown_direction"
     try:
-        timeframe = timeframe_kind(str(rec["timeframe"]).strip())[0]
+        timeframe = parse_timeframe(str(rec["timeframe"]).strip()).name
     except UnknownTimeframeError:
         return None, "unknown_timeframe"
     try:
@@ -153,8 +154,6 @@ def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | 
 
 def _write(conn, rows: list[dict]) -> int:
     """Upsert the rows with the scanner's writer, one call per (symbol, timeframe, adjustment)."""
-    from ..events.writer import write_events
-
     if not rows:
         return 0
     frame = pd.DataFrame(rows)

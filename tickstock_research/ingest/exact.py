@@ -89,9 +89,8 @@ def exact_int64(arr: pa.Array, chk, *, out_of_range: str, fractional: str | None
     fractional value is ``fractional`` (or rounded to the nearest integer when None, as vendor
     bar volumes are); text that is not a number is ``unparsable``; blanks are ``missing_value``.
     """
-    from .validate import _blank_to_null, number   # circular at import time
+    from .validate import _blank_to_null, number  # circular at import time
 
-    n = len(arr)
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
     if pa.types.is_integer(arr.type):
