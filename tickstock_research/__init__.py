@@ -29,7 +29,7 @@ _HOMES: dict[str, str] = {
     "create_login": "tickstock_research.schema.roles",
     # loading
     "load_ticks": "tickstock_research.ingest.writers",
-    "load_bars": "tickstock_research.ingest.writers",
+    "load_bars": "tickstock_research.ingest.bars",
     "load_symbols": "tickstock_research.ingest.symbols",
     "load_events": "tickstock_research.ingest.events",
     "load_splits": "tickstock_research.corporate.store",
@@ -86,9 +86,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .events.audit import audit
     from .events.scan import scan
     from .events.writer import query_events
+    from .ingest.bars import load_bars
     from .ingest.events import load_events
     from .ingest.symbols import load_symbols
-    from .ingest.writers import load_bars, load_ticks
+    from .ingest.writers import load_ticks
     from .jobs.nightly import run_nightly
     from .load.loader import HistoricalLoader
     from .patterns.registry import pattern

@@ -217,13 +217,6 @@ DELETE FROM ohlcv_daily d
 USING unnest(CAST(:symbols AS text[]), CAST(:days AS date[])) AS win(symbol, day)
 WHERE d.symbol = win.symbol AND d.date = win.day AND d.source = 'minutes' AND d.built_at < now();
 
--- name: symbol_calendars
--- The symbols to aggregate with what decides their calendar (NULL :symbols: all of them).
-SELECT symbol, market, calendar
-FROM symbols
-WHERE CAST(:symbols AS text[]) IS NULL OR symbol = ANY(CAST(:symbols AS text[]))
-ORDER BY symbol;
-
 -- name: tick_symbols
 -- Symbols that have any trade in [:lo, :hi) (for ranges given without a symbol list).
 SELECT DISTINCT symbol FROM ticks

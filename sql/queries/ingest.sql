@@ -82,8 +82,19 @@ FROM unnest(CAST(%(lines)s AS bigint[]), CAST(%(reasons)s AS text[]), CAST(%(raw
 ON CONFLICT ON CONSTRAINT quarantine_once DO NOTHING;
 
 -- name: load_start
-INSERT INTO ingest_loads (target, source, source_key) VALUES (%(target)s, %(source)s, %(source_key)s)
+INSERT INTO ingest_loads (target, source, source_key, backend_pid, backend_start)
+SELECT %(target)s, %(source)s, %(source_key)s, pg_backend_pid(),
+       (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())
 RETURNING id;
+
+-- name: close_interrupted
+-- 'running' loads whose server backend is gone (the loader crashed or the server restarted).
+UPDATE ingest_loads AS l SET status = 'interrupted', finished_at = now()
+WHERE l.status = 'running'
+  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a
+                  WHERE a.pid = l.backend_pid
+                    AND (a.backend_start = l.backend_start OR a.backend_start IS NULL OR l.backend_start IS NULL))
+RETURNING l.id;
 
 -- name: load_progress
 UPDATE ingest_loads

@@ -1,9 +1,5 @@
 -- Reader statements for small results (symbols, events), run through SQLAlchemy with :params.
 
--- name: symbols_known
--- Which of the given symbols exist, with the calendar their sessions follow.
-SELECT symbol, market, calendar FROM symbols WHERE symbol = ANY (CAST(:symbols AS text[]))
-
 -- name: symbols_list
 SELECT symbol, name, exchange, market, locale, currency_name, type, active, cik, composite_figi,
        share_class_figi, market_cap, weighted_shares_outstanding, calendar, last_updated_utc

@@ -164,7 +164,7 @@ def test_blender_daily_does_not_double_count_the_partial_day(blend_url):
     blend = DataBlender("BLD", "1d", start="2024-03-11", engine_or_url=blend_url)
     blend.add_ticks(_live())
     day = blend.frame("BLD")
-    assert [str(d) for d in day.index] == ["2024-03-11", "2024-03-12"]
+    assert [d.strftime("%Y-%m-%d") for d in day.index] == ["2024-03-11", "2024-03-12"]   # as the loader: DatetimeIndex "date"
     # history before the seam (13:30-14:29: 60 minutes x 10) + live from the seam (90 minutes x 20)
     assert list(day["volume"]) == [3900, 600 + 1800]
     assert day.iloc[1]["open"] == pytest.approx(101.0) and day.iloc[1]["close"] == pytest.approx(200.89)

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from tickstock_research.corporate import load_dividends, load_splits
 from tickstock_research.db.engine import get_engine
 from tickstock_research.errors import TickstockError
-from tickstock_research.ingest import load_bars, load_symbols, load_ticks
+from tickstock_research.ingest import load_bars, load_events, load_symbols, load_ticks
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 sys.path.insert(0, str(BAD))
@@ -26,8 +26,9 @@ import make_corpus  # noqa: E402
 
 CASES = list(csv.DictReader(open(BAD / "expected.csv", newline="", encoding="utf-8")))
 TARGET = {"ticks": "ticks", "bars_1min": "ohlcv_1min", "bars_1d": "ohlcv_daily", "symbols": "symbols",
-          "splits": "splits", "dividends": "dividends"}
-TABLES = ["ticks", "ohlcv_1min", "ohlcv_daily", "symbols", "splits", "dividends", "quarantine", "ingest_loads"]
+          "splits": "splits", "dividends": "dividends", "events": "events"}
+TABLES = ["ticks", "ohlcv_1min", "ohlcv_daily", "symbols", "splits", "dividends", "events", "quarantine",
+          "ingest_loads"]
 
 BASELINE = """
 insert into symbols (symbol) values ('GOOD');
@@ -70,7 +71,8 @@ def run_loader(loader: str, path: Path, url: str, options: str):
         return load_ticks(path, url, progress=False, **kwargs)
     if loader.startswith("bars"):
         return load_bars(path, url, timeframe=loader.split("_")[1], progress=False, **kwargs)
-    return {"symbols": load_symbols, "splits": load_splits, "dividends": load_dividends}[loader](path, url, **kwargs)
+    return {"symbols": load_symbols, "splits": load_splits, "dividends": load_dividends,
+            "events": load_events}[loader](path, url, **kwargs)
 
 
 def expected_rows(spec: str) -> list[tuple[int, str]]:
@@ -130,3 +132,46 @@ def test_sql_text_is_stored_verbatim_and_tables_survive(corpus, database_url):
     assert "ticks'; DROP TABLE ticks;--.csv" in sources
     assert {"ticks", "symbols", "quarantine", "ohlcv_1min", "ohlcv_daily"} <= tables
     assert not (corpus / "pwned").exists() and not Path("pwned").exists()
+
+
+def cli_args(case: dict, path: Path, url: str) -> list[str]:
+    """The `tickstock ingest` command line a user would type for a corpus case."""
+    loader = case["loader"]
+    args = ["--url", url, "ingest", "bars" if loader.startswith("bars") else loader]
+    if loader.startswith("bars"):
+        args += ["--timeframe", loader.split("_")[1]]
+    for kv in filter(None, case["options"].split(";")):
+        key, value = kv.split("=", 1)
+        args += ["--" + key.replace("_", "-"), value]
+    if loader in ("ticks", "bars_1min", "bars_1d"):
+        args.append("--no-progress")
+    return args + [str(path)]
+
+
+def test_every_cli_loader_on_the_whole_corpus_prints_no_traceback(corpus, database_url, capfd):
+    """Each case through the command line's entry point: exit 0 with a report, or exit 2 with one
+    line naming the file; never a traceback (an exception escaping ``main`` fails this test too),
+    and nothing the driver prints on its own (captured at the file-descriptor level)."""
+    from tickstock_research.cli.main import main
+
+    for case in CASES:
+        code = main(cli_args(case, corpus / case["file"], database_url))
+        out, err = capfd.readouterr()
+        assert "Traceback" not in out + err, (case["file"], out, err)
+        if case["outcome"] == "error":
+            lines = [line for line in err.splitlines() if line.strip()]
+            assert code == 2 and len(lines) == 1 and case["file"] in lines[0], (case["file"], err)
+        else:
+            assert code == 0 and err.strip() == "", (case["file"], err)
+            assert "rows read" in out, (case["file"], out)
+
+
+def test_the_real_command_line_on_two_corpus_files(corpus, database_url, cli_env):
+    import subprocess
+
+    for name, code in (("ticks_garbage.csv.gz", 2), ("ticks_massive_ragged.csv.gz", 0)):
+        case = next(c for c in CASES if c["file"] == name)
+        proc = subprocess.run([sys.executable, "-m", "tickstock_research.cli.main",
+                               *cli_args(case, corpus / name, database_url)],
+                              env=cli_env, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == code and "Traceback" not in proc.stdout + proc.stderr, proc.stderr

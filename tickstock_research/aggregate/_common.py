@@ -4,14 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from ..errors import ConfigurationError, InvalidRangeError, UnknownSymbolError
+from ..errors import ConfigurationError, InvalidRangeError
 from ..schema.settings import daily_session, get_setting, put_setting  # noqa: F401 (daily_session re-exported)
-from ..sessions import calendar_for
+from ..sessions.lookup import symbol_calendars  # noqa: F401 (used by the builds)
 from ..sessions.ranges import resolve_range
 from ..sqlfiles import query
 from ..symbols import parse_symbols as symbol_list  # noqa: F401 (the rule's home is ..symbols)
@@ -111,15 +111,6 @@ def utc_range(start: TimestampLike, end: TimestampLike) -> tuple[pd.Timestamp, p
     return lo, hi
 
 
-def symbol_calendars(conn: Connection, symbols: Sequence[str] | None) -> dict[str, str]:
-    """symbol -> calendar name (its ``calendar`` column, else by ``market``); unknown -> error."""
-    rows = conn.execute(query(FAMILY, "symbol_calendars"), {"symbols": symbols}).all()
-    found = {r.symbol: calendar_for(r.market, r.calendar) for r in rows}
-    if symbols:
-        missing = set(symbols) - set(found)
-        if missing:
-            raise UnknownSymbolError(missing)
-    return found
 
 
 def utc_list(values) -> list:

@@ -20,6 +20,7 @@ resamples them to a target timeframe, for a scan that wants one frame:
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping
@@ -29,28 +30,15 @@ import pandas as pd
 
 from ..db.engine import get_engine
 from ..errors import ValidationError
-from ..sessions import session_bounds, sessions, to_utc
+from ..sessions import exchange_tz, session_bounds, sessions, to_utc
 from ..sessions.calendar import check_session_filter
 from ..sqlfiles import query
 from ..types import EngineOrURL, SessionFilter, TimestampLike
 from ._common import FAMILY, symbol_calendars, symbol_list
+from .live_checks import Rejected, check_bar, check_trade
 
 BAR_COLUMNS = ["symbol", "timestamp", "open", "high", "low", "close", "volume", "vwap", "trade_count"]
 _NS = 1_000_000_000
-
-
-def _to_ns(t) -> int:
-    """Epoch nanoseconds from a live-feed number (ms, us or ns by magnitude) or a timestamp."""
-    if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
-        v = int(t)
-        if v < 10**14:
-            return v * 1_000_000          # milliseconds (Massive websocket 't')
-        if v < 10**17:
-            return v * 1_000              # microseconds
-        return v                          # nanoseconds (flat files)
-    if isinstance(t, float):
-        return _to_ns(int(t))
-    return to_utc(t).value
 
 
 def _dec(p) -> Decimal:
@@ -101,6 +89,10 @@ class BarBuilder:
     ``lateness``, or on :meth:`flush`. Completed bars are returned by ``add``/``add_ticks``,
     passed to ``on_bar`` and kept in :attr:`bars`. A trade for a minute already emitted is not
     applied (the bar was published); it is kept in :attr:`late` for the SQL path to pick up.
+    A bad trade (no symbol or size, NaN or non-positive price, negative or fractional size, a
+    time in the wrong unit or out of range) is applied to nothing and kept in :attr:`rejected`
+    with its reason (``rejected.counts``). Bars carry the trades' prices as given and a float64
+    ``vwap`` (computed exactly in decimal).
 
     >>> b = BarBuilder()
     >>> _ = b.add({"sym": "AAPL", "p": 190.0, "s": 100, "t": 1710163800000})
@@ -116,16 +108,23 @@ class BarBuilder:
         self.clock_ns: int | None = None
         self._bars: list[dict] = []
         self.late: list[dict] = []
+        self.rejected = Rejected()
 
     # -- feeding ---------------------------------------------------------------------------
     def add(self, tick: Mapping) -> list[dict]:
         """Add one live trade; returns the bars it completed (possibly none)."""
-        if int(tick.get("correction", 0) or 0) != 0:
+        try:
+            corrected = int(tick.get("correction", 0) or 0) != 0
+        except (TypeError, ValueError):
+            self.rejected.add(tick, "unparsable")
             return []
-        sym = str(tick.get("sym", tick.get("symbol")))
-        ns = _to_ns(tick.get("t", tick.get("timestamp")))
-        price = tick.get("p", tick.get("price"))
-        size = int(tick.get("s", tick.get("volume", 0)))
+        if corrected:
+            return []
+        reason, parsed = check_trade(tick, time.time_ns())
+        if reason:
+            self.rejected.add(tick, reason)
+            return []
+        sym, ns, price, size = parsed
         key = _key(ns, tick.get("q", tick.get("sequence_number")), tick.get("i", tick.get("trade_id")))
         self._apply(sym, ns, _Acc(key, price, key, price, price, price, size, _dec(price) * size, 1), dict(tick))
         return self._advance(ns)
@@ -142,17 +141,22 @@ class BarBuilder:
         f = ticks
         if "correction" in f:
             f = f[f["correction"].fillna(0).astype("int64") == 0]
-        ts = pd.DatetimeIndex(f["timestamp"])
-        ts = ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
-        ns = ts.as_unit("ns").asi8
         seq = f["sequence_number"].tolist() if "sequence_number" in f else [None] * len(f)
         ids = f["trade_id"].astype(str).tolist() if "trade_id" in f else [None] * len(f)
-        for sym, n, p, s, q, i in zip(f["symbol"].astype(str).tolist(), ns.tolist(), f["price"].tolist(),
-                                      f["volume"].astype("int64").tolist(), seq, ids):
+        now, latest = time.time_ns(), None
+        for sym, t, p, s, q, i in zip(f["symbol"].tolist(), f["timestamp"].tolist(), f["price"].tolist(),
+                                      f["volume"].tolist(), seq, ids):
+            msg = {"symbol": sym, "timestamp": t, "price": p, "volume": s}
+            reason, parsed = check_trade(msg, now)
+            if reason:
+                self.rejected.add(msg, reason)
+                continue
+            sym, n, p, s = parsed
             k = _key(n, q, i)
             self._apply(sym, n, _Acc(k, p, k, p, p, p, s, _dec(p) * s, 1),
                         {"symbol": sym, "timestamp": pd.Timestamp(n, tz="UTC"), "price": p, "volume": s})
-        return self._advance(int(ns.max()))
+            latest = n if latest is None else max(latest, n)
+        return self._advance(latest) if latest is not None else []
 
     def _apply(self, sym: str, ns: int, acc: _Acc, raw: dict) -> None:
         minute = ns - ns % (60 * _NS)
@@ -182,7 +186,7 @@ class BarBuilder:
             acc = self._open.pop((sym, minute))
             bar = {"symbol": sym, "timestamp": pd.Timestamp(minute, tz="UTC"), "open": acc.open, "high": acc.high,
                    "low": acc.low, "close": acc.close, "volume": acc.volume,
-                   "vwap": (acc.pv / acc.volume) if acc.volume > 0 else None, "trade_count": acc.count}
+                   "vwap": float(acc.pv / acc.volume) if acc.volume > 0 else None, "trade_count": acc.count}
             self._emitted_until[sym] = max(self._emitted_until.get(sym, -1), minute + 60 * _NS)
             out.append(bar)
             if self.on_bar:
@@ -194,14 +198,14 @@ class BarBuilder:
     def open_bars(self) -> pd.DataFrame:
         """The bars still open (partial), same columns as :attr:`bars`."""
         rows = [{"symbol": s, "timestamp": pd.Timestamp(m, tz="UTC"), "open": a.open, "high": a.high, "low": a.low,
-                 "close": a.close, "volume": a.volume, "vwap": (a.pv / a.volume) if a.volume > 0 else None,
+                 "close": a.close, "volume": a.volume, "vwap": float(a.pv / a.volume) if a.volume > 0 else None,
                  "trade_count": a.count} for (s, m), a in sorted(self._open.items())]
         return _bar_frame(rows)
 
     @property
     def bars(self) -> pd.DataFrame:
         """Every completed bar so far: symbol, timestamp (UTC minute start), open, high, low,
-        close, volume, vwap (Decimal), trade_count."""
+        close, vwap (float64), volume (int64), trade_count."""
         return _bar_frame(self._bars)
 
 
@@ -211,6 +215,10 @@ def _bar_frame(rows: list[dict]) -> pd.DataFrame:
             symbol=pd.Series(dtype="str"), timestamp=pd.Series(dtype="datetime64[ns, UTC]"))[BAR_COLUMNS]
     f = pd.DataFrame(rows, columns=BAR_COLUMNS)
     f["timestamp"] = pd.DatetimeIndex(f["timestamp"]).tz_convert("UTC")
+    for c in ("open", "high", "low", "close", "vwap"):
+        f[c] = pd.to_numeric(f[c].map(lambda v: np.nan if v is None else float(v))).astype("float64")
+    f["volume"] = f["volume"].astype("int64")
+    f["trade_count"] = pd.to_numeric(f["trade_count"]).astype("Int64")
     return f
 
 
@@ -219,7 +227,7 @@ def _bar_frame(rows: list[dict]) -> pd.DataFrame:
 
 _INTRADAY = {"1min": 1, "2min": 2, "3min": 3, "5min": 5, "10min": 10, "15min": 15, "30min": 30,
              "1h": 60, "2h": 120, "4h": 240}
-TIMEFRAMES = list(_INTRADAY) + ["1d"]
+TIMEFRAMES = list(_INTRADAY) + ["1d", "1w", "1mo"]
 
 
 def _timeframe(value: str) -> str:
@@ -322,6 +330,7 @@ class DataBlender:
         with self.engine.connect() as conn:
             self.calendars = symbol_calendars(conn, self.symbols)
         self.builder = BarBuilder(lateness=lateness)
+        self.rejected = self.builder.rejected        # bad live trades and bars, with reasons
         self._live_bars: list[pd.DataFrame] = []
         self._history: dict[str, tuple[pd.DataFrame, pd.DataFrame]] | None = None
 
@@ -330,23 +339,33 @@ class DataBlender:
         self.builder.add_ticks(ticks)
 
     def add_bars(self, bars: pd.DataFrame | Iterable[Mapping]) -> None:
-        if not isinstance(bars, pd.DataFrame):
-            rows = []
-            for m in bars:
-                rows.append({"symbol": m.get("sym", m.get("symbol")),
-                             "timestamp": pd.Timestamp(_to_ns(m.get("s", m.get("timestamp"))), tz="UTC"),
-                             "open": m.get("o", m.get("open")), "high": m.get("h", m.get("high")),
-                             "low": m.get("l", m.get("low")), "close": m.get("c", m.get("close")),
-                             "volume": m.get("v", m.get("volume")), "vwap": m.get("vw", m.get("vwap")),
-                             "trade_count": m.get("z", m.get("trade_count"))})
-            bars = pd.DataFrame(rows, columns=BAR_COLUMNS)
-        f = bars.copy()
-        for c in BAR_COLUMNS:
-            if c not in f:
-                f[c] = None
-        f["timestamp"] = pd.DatetimeIndex(f["timestamp"]).tz_convert("UTC") if pd.DatetimeIndex(
-            f["timestamp"]).tz else pd.DatetimeIndex(f["timestamp"]).tz_localize("UTC")
-        self._live_bars.append(f[BAR_COLUMNS])
+        """Add live 1-minute bars: the ``ohlcv_1min`` columns or feed messages
+        ``{sym, o, h, l, c, v, s, vw, n}`` (``s`` the start in ms, ``n`` the trade count).
+
+        A bad bar (a time in the wrong unit or before ``start``, not on a minute, NaN or
+        non-positive prices, high below low, open/close/vwap outside [low, high], a negative
+        volume, a missing field, a symbol not blended) is kept in :attr:`rejected` with its
+        reason and changes nothing: one bad message never empties the blended history."""
+        records = bars.to_dict("records") if isinstance(bars, pd.DataFrame) else list(bars)
+        now = time.time_ns()
+        rows = []
+        for m in records:
+            reason, row = check_bar(m, now)
+            if not reason and row["symbol"] not in self.calendars:
+                reason = "unknown_symbol"
+            if not reason and row["timestamp"] < self._first_instant(row["symbol"]):
+                reason = "before_start"
+            if reason:
+                self.rejected.add(m, reason)
+            else:
+                rows.append(row)
+        if rows:
+            self._live_bars.append(_bar_frame(rows))
+
+    def _first_instant(self, symbol: str) -> pd.Timestamp:
+        """Midnight (exchange time) of the blender's first session date."""
+        tz = "UTC" if self.calendars[symbol] == "24/7" else exchange_tz(self.calendars[symbol])
+        return pd.Timestamp(self.start).tz_localize(tz).tz_convert("UTC")
 
     def refresh(self) -> None:
         """Forget the cached history (read again on the next :meth:`frame`)."""
@@ -396,12 +415,13 @@ class DataBlender:
         old = hist_min if seam is None else hist_min[hist_min["timestamp"] < seam]
         minutes = pd.concat([p for p in (old, live) if not p.empty], ignore_index=True) if (
             not old.empty or not live.empty) else _bar_frame([])
-        if self.timeframe != "1d":
+        if self.timeframe not in ("1d", "1w", "1mo"):
             minutes = minutes[minutes["timestamp"] >= pd.Timestamp(self.start).tz_localize("UTC") - pd.Timedelta(days=1)]
             out = resample_bars(minutes, self.timeframe, cal, self.session)
             first = sessions(self.start, self.start + dt.timedelta(days=10), cal)
             if len(first):
                 out = out[out.index >= session_bounds(first, self.session, cal)["start"].iloc[0]]
+            out.index = pd.DatetimeIndex(out.index, name="timestamp").as_unit("us")   # as HistoricalLoader
             return out
         # daily: stored dailies for sessions without live minutes; the others rebuilt
         live_days = set(resample_bars(live, "1d", cal, self.session).index) if not live.empty else set()
@@ -412,5 +432,27 @@ class DataBlender:
         stored = stored.set_index(pd.Index(list(stored["timestamp"]), name="date"))[list(rebuilt.columns)]
         out = pd.concat([p for p in (stored, rebuilt) if not p.empty]) if (not stored.empty or not rebuilt.empty) \
             else rebuilt
-        out = out[[d >= self.start for d in out.index]]
-        return out.sort_index()
+        out = out[[d >= self.start for d in out.index]].sort_index()
+        if self.timeframe != "1d":
+            out = _periods(out, self.timeframe)
+        # as HistoricalLoader: a naive DatetimeIndex of session dates named "date"
+        out.index = pd.DatetimeIndex(pd.to_datetime([str(d) for d in out.index]), name="date").as_unit("s")
+        return out
+
+
+def _periods(daily: pd.DataFrame, timeframe: str) -> pd.DataFrame:
+    """Daily bars (index: session dates) grouped by exchange week (Monday-based) or calendar
+    month, each labelled by its first session date, as the loader's weekly and monthly bars."""
+    days = pd.to_datetime([str(d) for d in daily.index])
+    key = (days - pd.to_timedelta(days.day_of_week, unit="D")) if timeframe == "1w" else days.to_period("M").to_timestamp()
+    f = daily.assign(_key=key.values, _day=list(daily.index))
+    f = f.assign(_pv=f["vwap"] * f["volume"])
+    g = f.groupby("_key", sort=True)
+    out = g.agg(_day=("_day", "first"), open=("open", "first"), high=("high", "max"), low=("low", "min"),
+                close=("close", "last"), volume=("volume", "sum"), _pv=("_pv", "sum"), _vw=("vwap", "count"),
+                _n=("open", "size"), trade_count=("trade_count", "sum"))
+    out["vwap"] = np.where((out["_vw"] == out["_n"]) & (out["volume"] > 0),
+                           out["_pv"] / out["volume"].where(out["volume"] > 0), np.nan)
+    out = out.set_index("_day")
+    out.index.name = "date"
+    return out[["open", "high", "low", "close", "volume", "vwap", "trade_count"]]

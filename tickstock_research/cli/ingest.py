@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             q.add_argument("--batch-rows", type=int, default=DEFAULT_BATCH_ROWS,
                            help=f"rows per batch and transaction (default {DEFAULT_BATCH_ROWS:,})")
             q.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+            q.add_argument("--tz", default=None, metavar="ZONE",
+                           help="time zone of naive date-times in the files, e.g. America/New_York (without "
+                                "it they are quarantined as timestamp_without_zone)")
         q.add_argument("--json", action="store_true", help="print the report as JSON")
 
     t = isub.add_parser("ticks", help="trades (Massive trades_v1 flat files or canonical tick columns)")
@@ -27,8 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.set_defaults(handler=ticks, needs="writer")
     b = isub.add_parser("bars", help="vendor OHLCV bars (Massive minute_aggs_v1 / day_aggs_v1 or canonical)")
     common(b)
-    b.add_argument("--timeframe", choices=["1min", "1d"], default="1min",
-                   help="1min -> ohlcv_1min, 1d -> ohlcv_daily by session date (default 1min)")
+    b.add_argument("--timeframe", choices=["1min", "1d"], default=None,
+                   help="1min -> ohlcv_1min, 1d -> ohlcv_daily by session date (default: from the Massive "
+                        "folder, minute_aggs_v1 or day_aggs_v1, else 1min; one that contradicts the folder "
+                        "is an error)")
     b.set_defaults(handler=bars, needs="writer")
     s = isub.add_parser("symbols", help="reference data (Massive /v3/reference/tickers JSON, CSV)")
     common(s, symbols_policy=False)
@@ -56,12 +61,12 @@ def _progress(args):
 
 def ticks(args) -> int:
     return _show(args, load_ticks(args.paths, args.url, unknown_symbols=args.unknown_symbols,
-                                  batch_rows=args.batch_rows, progress=_progress(args)))
+                                  batch_rows=args.batch_rows, progress=_progress(args), tz=args.tz))
 
 
 def bars(args) -> int:
     return _show(args, load_bars(args.paths, args.url, timeframe=args.timeframe, unknown_symbols=args.unknown_symbols,
-                                 batch_rows=args.batch_rows, progress=_progress(args)))
+                                 batch_rows=args.batch_rows, progress=_progress(args), tz=args.tz))
 
 
 def symbols(args) -> int:

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 
 from ..db.engine import get_engine
 from ..errors import ValidationError
+from ..ingest.csvread import csv_frame
 from ..ingest.report import LoadReport
 from ..sqlfiles import query
 from ..types import EngineOrURL, UnknownSymbolPolicy
@@ -64,12 +65,16 @@ def _read_one(src, kind: Kind) -> tuple[pd.DataFrame, str, str]:
         frame = pd.DataFrame(results)
         frame["_line"] = np.arange(1, len(frame) + 1)  # position in the results list
         return frame, name, digest
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise ValidationError(f"{name}: cannot read CSV of {kind}: {exc}") from None
-    frame["_line"] = np.arange(2, len(frame) + 2)  # header is line 1
-    return frame, name, digest
+    return csv_frame(path, kind), name, digest
+
+
+
+#: A split whose terms or ratio lie outside these bounds is a typo or a unit error, not a split:
+#: adjusted prices would become inf or 0.
+_MIN_SPLIT_TERM = 1e-6
+_MAX_SPLIT_RATIO = 10_000
+#: Widths of the text columns (sql/migrations/0050_corporate_actions.sql).
+_TEXT_WIDTH = {"symbol": 10**6, "ticker": 10**6, "currency": 10, "dividend_type": 10}
 
 
 def _normalise(frame: pd.DataFrame, kind: Kind, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -108,6 +113,9 @@ def _normalise(frame: pd.DataFrame, kind: Kind, name: str) -> tuple[pd.DataFrame
             flag(frame[col].isna(), "missing_value")
             flag(out[col].isna(), "unparsable")
             flag(~np.isfinite(out[col].fillna(1.0)) | (out[col] <= 0), "non_positive_ratio")
+        ratio = out["split_to"] / out["split_from"]
+        flag((out["split_from"] < _MIN_SPLIT_TERM) | (out["split_to"] < _MIN_SPLIT_TERM)
+             | ~((ratio >= 1 / _MAX_SPLIT_RATIO) & (ratio <= _MAX_SPLIT_RATIO)), "split_ratio_out_of_range")
     else:
         out["cash_amount"] = pd.to_numeric(frame["cash_amount"], errors="coerce")
         flag(frame["cash_amount"].isna(), "missing_value")
@@ -117,8 +125,14 @@ def _normalise(frame: pd.DataFrame, kind: Kind, name: str) -> tuple[pd.DataFrame
         out["currency"] = frame["currency"] if "currency" in frame else None
         out["dividend_type"] = frame["dividend_type"].fillna("CD") if "dividend_type" in frame else "CD"
         out["frequency"] = pd.to_numeric(frame["frequency"], errors="coerce") if "frequency" in frame else None
+    for col, width in _TEXT_WIDTH.items():
+        if col in frame:
+            texts = frame[col].astype("string")
+            flag(texts.str.contains("\x00", regex=False), "nul_byte")
+            flag(texts.str.len() > width, "text_too_long")
     out["_reason"] = reason
-    out["_raw"] = [json.dumps(r, default=str) for r in raw.to_dict("records")]
+    out["_raw"] = [json.dumps({k: (x.replace("\x00", "\\x00") if isinstance(x, str) else x) for k, x in r.items()},
+                              default=str) for r in raw.to_dict("records")]
     bad = out[out["_reason"].notna()]
     good = out[out["_reason"].isna()]
     return good, bad
@@ -134,8 +148,11 @@ def _load(kind: Kind, source: Source, engine_or_url: EngineOrURL, unknown_symbol
     for src in sources:
         frame, name, digest = _read_one(src, kind)
         report.sources.append(name)
-        report.rows_read += len(frame)
+        invalid = frame.attrs.get("invalid", [])
+        report.rows_read += len(frame) + len(invalid)
         good, bad = _normalise(frame, kind, name)
+        if invalid:
+            bad = pd.concat([bad, pd.DataFrame(invalid, columns=["_line", "_reason", "_raw"])], ignore_index=True)
         with engine.begin() as conn:  # one transaction per source: all of it or nothing
             known = set(conn.execute(query("queries/corporate", "known_symbols"),
                                      {"symbols": sorted(set(good["symbol"]))}).scalars())

@@ -18,12 +18,17 @@ CSV into the ticks hypertable), and numpy can write it column by column:
 from __future__ import annotations
 
 import io
+import logging
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+log = logging.getLogger(__name__)
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
@@ -117,12 +122,35 @@ def decimal_digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         scale[hit] = k
         mant[hit] = m[ok]
         todo[hit] = False
-    if todo.any():  # not representable within MAX_SCALE digits: round to as many as fit
+    if todo.any():  # not representable within MAX_SCALE digits (validation quarantines these)
         idx = np.flatnonzero(todo)
         k = np.clip(np.floor(15 - np.log10(np.maximum(a[idx], 1e-300))), 0, MAX_SCALE).astype(np.int64)
         scale[idx] = k
         mant[idx] = np.rint(a[idx] * _POW10[k])
     return mant.astype(np.int64), scale
+
+
+def exact_decimal(values: np.ndarray) -> np.ndarray:
+    """True where a finite float is stored exactly as its shortest decimal: at most
+    :data:`MAX_SCALE` decimal places and an integer mantissa below 2**53 (so at most 15-16
+    significant digits and magnitudes below 9e15). Other values would be stored approximately.
+
+    >>> exact_decimal(np.array([185.64, 1e-13, 1e16, 1e30, 0.00001234])).tolist()
+    [True, False, False, False, True]
+    """
+    a = np.abs(np.asarray(values, dtype=np.float64))
+    ok = np.zeros(len(a), dtype=bool)
+    fin = np.isfinite(a)
+    todo = fin.copy()
+    for k in range(MAX_SCALE + 1):
+        if not todo.any():
+            break
+        idx = np.flatnonzero(todo)
+        m = np.rint(a[idx] * _POW10[k])
+        hit = idx[(m / _POW10[k] == a[idx]) & (m < 2.0 ** 53)]
+        ok[hit] = True
+        todo[hit] = False
+    return ok
 
 
 def _numeric_piece(values: np.ndarray, null: np.ndarray | None) -> Piece:
@@ -287,5 +315,20 @@ COPY_CHUNK = 4 << 20
 
 def copy_binary(cursor, statement: str, rows: np.ndarray) -> int:
     """Run ``COPY ... FROM STDIN (FORMAT binary)`` with the encoded rows; returns rows copied."""
-    cursor.copy_expert(statement, BufferReader(rows), size=COPY_CHUNK)
+    with _driver_prints_to_log():
+        cursor.copy_expert(statement, BufferReader(rows), size=COPY_CHUNK)
     return cursor.rowcount
+
+
+@contextmanager
+def _driver_prints_to_log():
+    """When the server goes away during a COPY, psycopg2's C code meets the server's error while
+    decoding a message and prints it (``PyErr_Print``, through ``sys.excepthook``: five lines on
+    stderr before the loader's own one-line error). Send that to the debug log instead; the
+    failure itself still raises from ``copy_expert``."""
+    previous = sys.excepthook
+    sys.excepthook = lambda kind, value, tb: log.debug("driver message during COPY: %s: %s", kind.__name__, value)
+    try:
+        yield
+    finally:
+        sys.excepthook = previous

@@ -26,9 +26,11 @@ import sqlalchemy as sa
 from ..db.access import require
 from ..db.engine import get_engine
 from ..errors import UnknownTimeframeError, ValidationError
-from ..patterns.base import DIRECTIONS, timeframe_kind
 from ..sqlfiles import raw
-from ..types import EngineOrURL, UnknownSymbolPolicy
+from ..timeframes import parse_timeframe
+from ..types import DIRECTIONS, EngineOrURL, UnknownSymbolPolicy
+from .csvread import csv_frame
+from .event_store import write_events
 from .report import LoadReport
 from .sources import Source, SourceLike, sources_of
 from .validate import SYMBOL_MAX, is_missing
@@ -59,18 +61,21 @@ def load_events(source: SourceLike, engine_or_url: EngineOrURL = None, *,
     require(engine, "loading events", "writer")
     for src in srcs:
         frame = _read(src)
-        first_line = 2 if src.kind == "csv" else 1
+        invalid = frame.attrs.get("invalid", [])
+        lines_of = frame.pop("_line").tolist() if "_line" in frame.columns else list(range(1, len(frame) + 1))
         with engine.begin() as conn:
             known = set(conn.execute(sa.text(raw(Q, "known_symbols"))).scalars())
-            good, bad = [], []
-            for i, rec in enumerate(frame.to_dict("records")):
+            good, bad = [], list(invalid)
+            for reason in (r[1] for r in invalid):
+                report.reject(reason, 1)
+            for line, rec in zip(lines_of, frame.to_dict("records")):
                 row, reason = _check(rec, known, unknown_symbols)
                 if reason:
-                    bad.append((i + first_line, reason, json.dumps({k: _text(v) for k, v in rec.items()})))
+                    bad.append((int(line), reason, json.dumps({k: _text(v) for k, v in rec.items()})))
                     report.reject(reason, 1)
                 else:
                     good.append(row)
-            report.rows_read += len(frame)
+            report.rows_read += len(frame) + len(invalid)
             new = sorted({r["symbol"] for r in good} - known)
             if new:
                 conn.exec_driver_sql(raw(Q, "register_symbols"), {"symbols": new})
@@ -91,7 +96,7 @@ def _read(src: Source) -> pd.DataFrame:
     elif src.kind == "parquet":
         frame = pd.read_parquet(src.path)
     elif src.kind == "csv":
-        frame = pd.read_csv(src.path, dtype=str, keep_default_na=False, na_values=[""])
+        frame = csv_frame(src.path, "events")
     else:
         raise ValidationError(f"{src.name}: events load from CSV, Parquet or a DataFrame; got {src.kind}")
     frame = frame.rename(columns=lambda c: str(c).strip().lower())
@@ -106,6 +111,8 @@ def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | 
     """The row ready for the writer, or the quarantine reason of its first problem."""
     if any(is_missing(rec.get(c)) for c in REQUIRED):
         return None, "missing_value"
+    if any(isinstance(v, str) and "\x00" in v for v in rec.values()):
+        return None, "nul_byte"
     symbol, pattern = str(rec["symbol"]).strip(), str(rec["pattern"]).strip()
     if len(symbol) > SYMBOL_MAX:
         return None, "symbol_too_long"
@@ -115,7 +122,7 @@ def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | 
     if direction not in DIRECTIONS:
         return None, "unknown_direction"
     try:
-        timeframe = timeframe_kind(str(rec["timeframe"]).strip())[0]
+        timeframe = parse_timeframe(str(rec["timeframe"]).strip()).name
     except UnknownTimeframeError:
         return None, "unknown_timeframe"
     try:
@@ -125,6 +132,8 @@ def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | 
         return None, "unparsable"
     if ts is pd.NaT or not math.isfinite(price):
         return None, "unparsable" if ts is pd.NaT else "not_finite"
+    if ts.tzinfo is None and isinstance(rec["timestamp"], str) and ":" in rec["timestamp"]:
+        return None, "timestamp_without_zone"     # naive date-time text is never taken as UTC
     if price <= 0:
         return None, "non_positive_price"
     details = _json_object(rec.get("details"))
@@ -145,8 +154,6 @@ def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | 
 
 def _write(conn, rows: list[dict]) -> int:
     """Upsert the rows with the scanner's writer, one call per (symbol, timeframe, adjustment)."""
-    from ..events.writer import write_events
-
     if not rows:
         return 0
     frame = pd.DataFrame(rows)
@@ -173,4 +180,6 @@ def _json_object(value):
 
 
 def _text(value):
-    return None if is_missing(value) else (value if isinstance(value, (str, int, float, bool, dict, list)) else str(value))
+    if isinstance(value, str):
+        return None if is_missing(value) else value.replace("\x00", "\\x00")   # jsonb holds no NUL
+    return None if is_missing(value) else (value if isinstance(value, (int, float, bool, dict, list)) else str(value))

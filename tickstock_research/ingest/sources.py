@@ -11,7 +11,6 @@ raw text); :mod:`.validate` does the typing. Column names are lower-cased.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -21,24 +20,12 @@ from typing import Iterator, Sequence, Union
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import ValidationError
+from .csvread import RawBatch, csv_batches, csv_header
 
 SourceLike = Union[pd.DataFrame, str, os.PathLike, Sequence[Union[str, os.PathLike, pd.DataFrame]]]
-
-#: CSV bytes read per block; about ``batch_rows`` rows of a trades file.
-BYTES_PER_ROW = 96
-
-
-@dataclass
-class RawBatch:
-    """Raw rows of one source: the Arrow batch and the 1-based line (or row) of its first row."""
-
-    batch: pa.RecordBatch
-    first_line: int
-
 
 @dataclass
 class Source:
@@ -73,13 +60,34 @@ class Source:
             return pq.ParquetFile(self.path).metadata.num_rows
         return None
 
+    def columns(self) -> list[str]:
+        """The input's column names (lower-cased), read without reading its rows."""
+        if self.kind == "dataframe":
+            frame = self.frame
+            names = [str(n) for n in frame.columns]
+            if not isinstance(frame.index, pd.RangeIndex):
+                names += [str(n) for n in frame.index.names if n is not None]
+                if isinstance(frame.index, pd.DatetimeIndex) and frame.index.name is None:
+                    names.append("timestamp")
+        elif self.kind == "parquet":
+            names = list(pq.ParquetFile(self.path).schema_arrow.names)
+        elif self.kind == "csv":
+            return csv_header(self.path)
+        else:
+            names = [str(n) for n in read_json_records(self.path).columns]
+        names = [n.strip().lower() for n in names]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValidationError(f"{self.name}: column {dup[0]!r} appears twice")
+        return names
+
     def batches(self, batch_rows: int) -> Iterator[RawBatch]:
         if self.kind == "dataframe":
             yield from _frame_batches(self.frame, batch_rows)
         elif self.kind == "parquet":
             yield from _parquet_batches(self.path, batch_rows)
         elif self.kind == "csv":
-            yield from _csv_batches(self.path, batch_rows)
+            yield from csv_batches(self.path, batch_rows)
         elif self.kind == "json":
             yield from _frame_batches(read_json_records(self.path), batch_rows)
         else:  # pragma: no cover
@@ -102,6 +110,8 @@ def _kind_of(path: Path) -> str:
 
 def sources_of(source: SourceLike) -> list[Source]:
     """The inputs named by ``source``: a DataFrame, a path, or a list of them."""
+    if isinstance(source, Source):
+        return [source]
     if isinstance(source, pd.DataFrame):
         return [Source("DataFrame", "dataframe", frame=source)]
     if isinstance(source, (str, os.PathLike)):
@@ -147,64 +157,6 @@ def _parquet_batches(path: Path, batch_rows: int) -> Iterator[RawBatch]:
     for batch in pf.iter_batches(batch_size=batch_rows):
         yield RawBatch(_lower(batch), line)
         line += batch.num_rows
-
-
-def _csv_batches(path: Path, batch_rows: int) -> Iterator[RawBatch]:
-    """Parse the file block by block (each block cut at a line end), so at most one block of raw
-    text is in memory: Arrow's own streaming CSV reader reads far ahead of its consumer."""
-    block = max(1 << 16, min(batch_rows * BYTES_PER_ROW, 1 << 28))
-    stream = pa.input_stream(str(path), compression="detect")
-    try:
-        first = stream.read(block)
-        while b"\n" not in first:
-            more = stream.read(block)
-            if not more:
-                break
-            first += more
-        head, _, carry = first.partition(b"\n")
-        if not head.strip():
-            raise ValidationError(f"{path.name}: empty file (no header line)")
-        names = [n.strip().lower() for n in next(csv.reader([head.decode("utf-8", errors="replace")]))]
-        read = pacsv.ReadOptions(column_names=names, block_size=block + 1024)
-        convert = pacsv.ConvertOptions(column_types={n: pa.binary() for n in names}, strings_can_be_null=False,
-                                       quoted_strings_can_be_null=False)
-        parse = pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False)
-        line = 2
-        eof = False
-        pending: list[pa.Table] = []
-        while not eof:
-            data = stream.read(block)
-            eof = not data
-            buf = carry + data
-            cut = len(buf) if eof else buf.rfind(b"\n") + 1
-            if cut == 0:          # no line end yet: keep reading
-                carry = buf
-                continue
-            chunk, carry = buf[:cut], buf[cut:]
-            if not chunk.strip():
-                continue
-            try:
-                table = pacsv.read_csv(pa.BufferReader(chunk), read_options=read, convert_options=convert,
-                                       parse_options=parse)
-            except pa.ArrowInvalid as exc:
-                raise ValidationError(f"{path.name}: not a readable CSV file near line {line} ({exc})") from None
-            del chunk
-            pending.append(table)
-            rows = sum(t.num_rows for t in pending)
-            if rows >= batch_rows or eof:
-                merged = pa.concat_tables(pending).combine_chunks()
-                whole = rows if eof else rows // batch_rows * batch_rows
-                for batch in merged.slice(0, whole).to_batches(max_chunksize=batch_rows):
-                    yield RawBatch(batch, line)
-                    line += batch.num_rows
-                pending = [merged.slice(whole)] if whole < rows else []
-                del merged
-        for table in pending:             # the tail (only when the last block had no data rows)
-            for batch in table.combine_chunks().to_batches(max_chunksize=batch_rows):
-                yield RawBatch(batch, line)
-                line += batch.num_rows
-    finally:
-        stream.close()
 
 
 def read_json_records(path: Path) -> pd.DataFrame:

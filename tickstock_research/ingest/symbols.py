@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
 import pandas as pd
 import psycopg2
 
@@ -15,6 +16,7 @@ from ..db.engine import get_engine, raw_connection
 from ..errors import LoadError, ValidationError
 from ..sqlfiles import raw
 from ..types import EngineOrURL
+from .csvread import csv_frame
 from .report import LoadReport
 from .sources import SourceLike, read_json_records, sources_of
 from .validate import is_missing
@@ -53,27 +55,33 @@ def load_symbols(source: SourceLike, engine_or_url: EngineOrURL = None) -> LoadR
             elif src.kind == "parquet":
                 frame = pd.read_parquet(src.path)
             else:
-                frame = pd.read_csv(src.path, dtype=str, keep_default_na=False, na_values=[""])
+                frame = csv_frame(src.path, "symbols")
             frame = frame.rename(columns=lambda c: str(c).strip().lower())
             frame = frame.rename(columns={k: t for k, t in _SYMBOL_ALIASES.items() if t not in frame.columns})
             if "symbol" not in frame.columns:
                 raise ValidationError(f"{src.name}: no symbol/ticker column")
+            invalid = frame.attrs.get("invalid", [])
+            line_of = frame["_line"].tolist() if "_line" in frame.columns else list(range(1, len(frame) + 1))
             frame = frame[[c for c in SYMBOL_FIELDS if c in frame.columns]]
-            good, lines, reasons, raws = [], [], [], []
-            first = 2 if src.kind == "csv" else 1
+            good = []
+            lines = [r[0] for r in invalid]
+            reasons = [r[1] for r in invalid]
+            raws = [r[2] for r in invalid]
+            for reason in reasons:
+                report.reject(reason, 1)
+            report.rows_read += len(invalid)
             for i, rec in enumerate(frame.to_dict("records")):   # reference data: small
                 rec = {k: (None if is_missing(x) else x) for k, x in rec.items()}
                 reason = _symbol_problem(rec)
                 report.rows_read += 1
                 if reason:
-                    lines.append(i + first)
+                    lines.append(int(line_of[i]))
                     reasons.append(reason)
-                    raws.append(json.dumps(rec, default=str))
+                    raws.append(json.dumps({k: (x.replace("\x00", "\\x00") if isinstance(x, str) else x)
+                                            for k, x in rec.items()}, default=str))
                     report.reject(reason, 1)
                 else:
                     rec["symbol"] = str(rec["symbol"]).strip()
-                    if isinstance(rec.get("active"), str):
-                        rec["active"] = rec["active"].strip().lower() in ("true", "t", "1", "yes")
                     good.append(rec)
             try:
                 if good:
@@ -105,10 +113,46 @@ def _symbol_problem(rec: dict) -> str | None:
     for k, width in _SYMBOL_WIDTH.items():
         if k != "symbol" and rec.get(k) is not None and len(str(rec[k])) > width:
             return "value_too_long"
+    if any(isinstance(x, str) and "\x00" in x for x in rec.values()):
+        return "nul_byte"
+    active = rec.get("active")
+    if active is not None and not isinstance(active, (bool, np.bool_)):
+        word = str(active).strip().lower()
+        if word not in _TRUE and word not in _FALSE:
+            return "unparsable"
+        rec["active"] = word in _TRUE
     for k in ("market_cap", "weighted_shares_outstanding"):
         if rec.get(k) is not None:
-            try:
-                rec[k] = int(round(float(rec[k])))
-            except (TypeError, ValueError):
+            value = _whole(rec[k])
+            if value is None:
                 return "unparsable"
+            if not -2**63 <= value < 2**63:
+                return "value_out_of_range"
+            rec[k] = value
+    if rec.get("last_updated_utc") is not None:
+        stamp = pd.to_datetime(rec["last_updated_utc"], utc=True, errors="coerce", format="ISO8601")
+        if pd.isna(stamp):
+            return "unparsable"
     return None
+
+
+_TRUE = ("true", "t", "1", "yes", "y")
+_FALSE = ("false", "f", "0", "no", "n")
+
+
+def _whole(value) -> int | None:
+    """An integer from int/float/text, exactly for integer text (rounded for fractions)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    text = str(value).strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        f = float(text)
+    except ValueError:
+        return None
+    if not np.isfinite(f) or abs(f) >= 2.0**53:
+        return None if not np.isfinite(f) else 2**63   # too large to be a trusted integer
+    return int(round(f))

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ValidationError
+from .exact import check_price, clean_text, exact_int64, plain_integers
 
 #: Reason codes; the text is what the quarantine table stores.
 REASONS = [
@@ -43,6 +44,13 @@ REASONS = [
     "trade_id_too_long",
     "unknown_symbol",
     "fractional_size",      # volumes are whole units (bigint); a fractional trade size cannot be stored
+    "price_out_of_range",   # a price that would not be stored exactly (1e30, 1e16, 1e-13, 17 digits)
+    "volume_out_of_range",  # beyond int64, or a float too large to be a trusted integer
+    "nul_byte",             # a NUL byte in a field (PostgreSQL text cannot hold it)
+    "timestamp_without_zone",   # naive date-time text and no tz= given
+    "not_minute_boundary",  # a 1-minute bar that does not start on a whole minute
+    "not_a_session",        # a daily bar on a day that is not a session of the calendar
+    "vwap_outside_range",   # vwap outside [low, high]
 ]
 CODE = {r: i for i, r in enumerate(REASONS)}
 
@@ -167,37 +175,54 @@ def number(arr: pa.Array, chk: Checker, *, required: bool = True) -> tuple[np.nd
 
 def integer(arr: pa.Array, chk: Checker, *, required: bool = True, lo=None, hi=None) -> tuple[np.ndarray, np.ndarray]:
     """int64 values and a null mask (floats must be whole; values outside [lo, hi] are unparsable)."""
-    if pa.types.is_integer(arr.type):
-        null = arr.is_null().to_numpy(zero_copy_only=False)
-        vals = arr.cast(pa.int64()).fill_null(0).to_numpy()
-        if required:
-            chk.flag(null, "missing_value")
+    if pa.types.is_integer(arr.type):      # exact, uint64 beyond int64 included
+        vals, null = exact_int64(arr, chk, out_of_range="unparsable", required=required)
     else:
         f, null = number(arr, chk, required=required)
         fin = np.isfinite(f)
         chk.flag(~null & ~fin, "not_finite")
         chk.flag(fin & (np.floor(f) != f), "unparsable")
-        vals = np.where(fin, f, 0).astype(np.int64)
-        null = null | ~fin
+        big = fin & (np.abs(f) >= 2.0**63)
+        chk.flag(big, "unparsable")
+        vals = np.where(fin & ~big, f, 0).astype(np.int64)
+        null = null | ~fin | big
     if lo is not None:
         chk.flag(~null & ((vals < lo) | (vals > hi)), "unparsable")
     return vals, null
 
 
-def timestamps_ns(arr: pa.Array, chk: Checker, now_ns: int, *, required: bool = True) -> tuple[np.ndarray, np.ndarray]:
+#: Date-time text that names its zone: ``Z``, ``UTC``/``GMT`` or a numeric offset after the time.
+ZONED = r"(?i)\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:z|utc|gmt|[+-]\d\d(?::?\d\d)?)$"
+
+
+def timestamps_ns(arr: pa.Array, chk: Checker, now_ns: int, *, required: bool = True, tz: str | None = None,
+                  zone_required: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Nanoseconds since the epoch (UTC) from Arrow timestamps, integers (ns) or ISO-8601 text.
 
     Integers that look like seconds, milliseconds or microseconds are ``timestamp_wrong_unit``;
-    anything before 1990 or more than two days in the future is ``timestamp_out_of_range``.
+    anything before 1990 or more than two days in the future (or beyond int64) is
+    ``timestamp_out_of_range``. Naive date-times (text without an offset, tz-naive columns) are
+    read in ``tz``; without it naive text is ``timestamp_without_zone`` and a naive column is a
+    defect of the file. ``zone_required=False`` (session dates) reads naive values as UTC dates.
     """
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
     null_unparsable = None
     numeric = np.full(len(arr), not (pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type)))
     if pa.types.is_timestamp(arr.type):
+        if arr.type.tz is None and zone_required:
+            if tz is None:
+                raise ValidationError("the timestamp column has no time zone (timestamp_without_zone); "
+                                      "name the zone of its values with tz= (--tz on the command line)")
+            arr = _localize(arr, tz, chk)
         vals = arr.cast(pa.timestamp("ns", arr.type.tz)).cast(pa.int64())
     elif pa.types.is_date(arr.type):
         vals = arr.cast(pa.timestamp("ns")).cast(pa.int64()) if pa.types.is_date32(arr.type) else arr.cast(pa.int64())
+    elif pa.types.is_unsigned_integer(arr.type) and arr.type.bit_width == 64:
+        big = pc.fill_null(pc.greater(arr, pa.scalar(2**63 - 1, pa.uint64())), False).to_numpy(zero_copy_only=False)
+        chk.flag(big, "timestamp_out_of_range")
+        vals = pc.if_else(pa.array(big), pa.scalar(0, arr.type), arr).cast(pa.int64())
+        null_unparsable = big
     elif pa.types.is_integer(arr.type):
         vals = arr.cast(pa.int64())
     elif pa.types.is_floating(arr.type):
@@ -207,26 +232,11 @@ def timestamps_ns(arr: pa.Array, chk: Checker, now_ns: int, *, required: bool = 
         s = _blank_to_null(_strings(arr))
         s = pc.utf8_trim_whitespace(s)
         try:
+            if not plain_integers(s):
+                raise pa.ArrowInvalid("not plain decimal integers")
             vals = pc.cast(s, pa.int64())
         except pa.ArrowInvalid:
-            texts = pd.Series(s.to_numpy(zero_copy_only=False), dtype=object)
-            digits = texts.str.fullmatch(r"-?\d+").fillna(False).astype(bool)
-            out = np.zeros(len(texts), dtype=np.int64)
-            if digits.any():
-                out[digits.to_numpy()] = texts[digits].astype(np.int64).to_numpy()
-            rest = ~digits & texts.notna()
-            if rest.any():
-                parsed = pd.to_datetime(texts[rest], utc=True, format="ISO8601", errors="coerce")
-                ok = parsed.notna().to_numpy()
-                vals_rest = np.zeros(len(parsed), dtype=np.int64)
-                vals_rest[ok] = parsed[ok].dt.as_unit("ns").dt.tz_localize(None).astype(np.int64).to_numpy()
-                out[rest.to_numpy()] = vals_rest
-                bad = np.zeros(len(texts), dtype=bool)
-                bad[np.flatnonzero(rest.to_numpy())[~ok]] = True
-                chk.flag(bad, "unparsable")
-                null_unparsable = bad
-            numeric = digits.to_numpy()   # ISO text is never in the wrong unit, only out of range
-            vals = pa.array(out, mask=texts.isna().to_numpy())
+            vals, numeric, null_unparsable = _text_timestamps(s, chk, tz, zone_required)
     null = vals.is_null().to_numpy(zero_copy_only=False)
     ns = vals.fill_null(0).to_numpy().astype(np.int64, copy=False)
     if required:
@@ -242,6 +252,69 @@ def timestamps_ns(arr: pa.Array, chk: Checker, now_ns: int, *, required: bool = 
     chk.flag(live & ~in_range & wrong_unit & numeric, "timestamp_wrong_unit")
     chk.flag(live & ~in_range, "timestamp_out_of_range")
     return ns, null
+
+
+def _localize(arr: pa.Array, tz: str, chk: Checker) -> pa.Array:
+    """Naive timestamps read as wall-clock time in ``tz``; times the zone skips or repeats (DST
+    changes) are ``unparsable``."""
+    idx = pd.DatetimeIndex(arr.to_pandas())
+    try:
+        local = idx.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    except Exception as exc:   # an unknown zone name
+        raise ValidationError(f"unknown time zone {tz!r} ({exc})") from None
+    chk.flag(local.isna() & ~idx.isna(), "unparsable")
+    return pa.array(local.tz_convert("UTC"), pa.timestamp("ns", "UTC"))
+
+
+def _text_timestamps(s: pa.Array, chk: Checker, tz: str | None, zone_required: bool):
+    """The slow path of text timestamps: integer digits (ns) mixed with ISO-8601 text."""
+    texts = pd.Series(s.to_numpy(zero_copy_only=False), dtype=object)
+    digits = texts.str.fullmatch(r"[+-]?[0-9]+").fillna(False).astype(bool).to_numpy()
+    out = np.zeros(len(texts), dtype=np.int64)
+    bad = np.zeros(len(texts), dtype=bool)
+    for i in np.flatnonzero(digits):
+        v = int(texts.iat[i])
+        if -2**63 <= v < 2**63:
+            out[i] = v
+        else:
+            bad[i] = True
+    chk.flag(bad, "timestamp_out_of_range")
+    rest = ~digits & texts.notna().to_numpy()
+    if rest.any():
+        sub = texts[rest]
+        zoned = sub.str.contains(ZONED, regex=True).fillna(False).astype(bool).to_numpy()
+        parsed = pd.Series(pd.NaT, index=sub.index, dtype="datetime64[ns, UTC]")
+        if zoned.any():
+            parsed[zoned] = pd.to_datetime(sub[zoned], utc=True, format="ISO8601", errors="coerce")
+        naive = ~zoned
+        unzoned = np.zeros(len(sub), dtype=bool)
+        if naive.any():
+            local = pd.to_datetime(sub[naive], format="ISO8601", errors="coerce")
+            if getattr(local.dt, "tz", None) is not None:      # an offset the pattern missed
+                parsed[naive] = local.dt.tz_convert("UTC")
+            elif tz is not None:
+                try:
+                    parsed[naive] = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+                except Exception as exc:
+                    raise ValidationError(f"unknown time zone {tz!r} ({exc})") from None
+            elif not zone_required:
+                parsed[naive] = local.dt.tz_localize("UTC")
+            else:
+                unzoned[naive] = local.notna().to_numpy()
+        ok = parsed.notna().to_numpy()
+        vals_rest = np.zeros(len(parsed), dtype=np.int64)
+        vals_rest[ok] = parsed[ok].dt.as_unit("ns").dt.tz_localize(None).astype(np.int64).to_numpy()
+        out[rest] = vals_rest
+        where = np.flatnonzero(rest)
+        no_zone = np.zeros(len(texts), dtype=bool)
+        no_zone[where[unzoned]] = True
+        chk.flag(no_zone, "timestamp_without_zone")
+        unparsable = np.zeros(len(texts), dtype=bool)
+        unparsable[where[~ok & ~unzoned]] = True
+        chk.flag(unparsable, "unparsable")
+        bad |= no_zone | unparsable
+    # ISO text is never in the wrong unit, only out of range
+    return pa.array(out, mask=texts.isna().to_numpy()), digits, bad
 
 
 def symbols(arr: pa.Array | None, chk: Checker) -> pa.Array:
@@ -317,45 +390,63 @@ class Checked:
         return out
 
 
-def check_ticks(batch: pa.RecordBatch, *, now_ns: int) -> Checked:
+#: Columns a loader needs (canonical names, after aliases).
+TICK_REQUIRED = ("symbol", "timestamp", "price", "volume")
+BAR_REQUIRED = ("symbol", "timestamp", "open", "high", "low", "close", "volume")
+
+
+def require_columns(names: list[str], aliases: dict[str, str], required: tuple[str, ...]) -> None:
+    """Raise a one-line ValidationError unless the header has every required column (or an alias)."""
+    have = set(names) | {canon for alias, canon in aliases.items() if alias in names}
+    if "date" in have and "timestamp" not in have and "timestamp" in required and "open" in required:
+        have.add("timestamp")     # daily bars may be keyed by a session date
+    missing = [c for c in required if c not in have]
+    if missing:
+        raise ValidationError(f"input has no {missing[0]} column (columns: {', '.join(names) or 'none'})")
+
+
+def check_ticks(batch: pa.RecordBatch, *, now_ns: int, tz: str | None = None) -> Checked:
     """Type and validate a batch of trades (canonical columns, Massive trades_v1 or live-feed names)."""
-    cols = renamed(batch, TICK_ALIASES)
-    _live_ms(cols, "t")
     n = batch.num_rows
     chk = Checker(n)
     out = Checked(n)
+    batch = clean_text(batch, chk)
+    cols = renamed(batch, TICK_ALIASES)
+    _live_ms(cols, "t")
     out.cols["symbol"] = symbols(cols.get("symbol"), chk)
     for name in ("timestamp", "price", "volume"):
         if name not in cols:
             raise ValidationError(f"input has no {name} column (columns: {', '.join(batch.schema.names)})")
-    ts, _ = timestamps_ns(cols["timestamp"], chk, now_ns)
+    ts, _ = timestamps_ns(cols["timestamp"], chk, now_ns, tz=tz)
     out.cols["timestamp"] = ts // 1000          # microseconds: PostgreSQL's resolution
-    price, _ = number(cols["price"], chk)
+    price, pnull = number(cols["price"], chk)
     chk.flag(~np.isfinite(price), "not_finite")
     chk.flag(price <= 0, "non_positive_price")
+    check_price(cols["price"], price, pnull, chk)
     out.cols["price"] = price
-    vol, vnull = number(cols["volume"], chk)
-    chk.flag(~vnull & ~np.isfinite(vol), "not_finite")
+    vol, _ = exact_int64(cols["volume"], chk, out_of_range="volume_out_of_range", fractional="fractional_size")
     chk.flag(vol < 0, "negative_size")
-    chk.flag(np.isfinite(vol) & (np.floor(vol) != vol), "fractional_size")
-    out.cols["volume"] = np.where(np.isfinite(vol), vol, 0).astype(np.int64)
-    for name, lo, hi in (("exchange", -32768, 32767), ("correction", -32768, 32767), ("tape", -32768, 32767),
-                         ("sequence_number", -2**63, 2**63 - 1)):
+    out.cols["volume"] = vol
+    for name, lo, hi in (("exchange", -32768, 32767), ("correction", -32768, 32767), ("tape", -32768, 32767)):
         if name in cols:
             vals, null = integer(cols[name], chk, required=False, lo=lo, hi=hi)
         else:
             vals, null = np.zeros(n, np.int64), np.ones(n, bool)
         out.cols[name], out.nulls[name] = vals, null
+    if "sequence_number" in cols:
+        out.cols["sequence_number"], out.nulls["sequence_number"] = exact_int64(
+            cols["sequence_number"], chk, out_of_range="unparsable", fractional="unparsable", required=False)
+    else:
+        out.cols["sequence_number"], out.nulls["sequence_number"] = np.zeros(n, np.int64), np.ones(n, bool)
     for name in ("exchange", "correction"):      # NOT NULL DEFAULT 0 in the table
         out.cols[name] = np.where(out.nulls.pop(name), 0, out.cols[name])
     if "participant_timestamp" in cols:
-        pts, pnull = timestamps_ns(cols["participant_timestamp"], Checker(n), now_ns, required=False)
+        pts, pnull = timestamps_ns(cols["participant_timestamp"], chk, now_ns, required=False, tz=tz)
         out.cols["participant_timestamp"], out.nulls["participant_timestamp"] = pts // 1000, pnull
     else:
         out.cols["participant_timestamp"], out.nulls["participant_timestamp"] = np.zeros(n, np.int64), np.ones(n, bool)
     if "trade_id" in cols:
-        tid = pc.utf8_trim_whitespace(text(_blank_to_null(cols["trade_id"]) if not pa.types.is_integer(cols["trade_id"].type)
-                                           else cols["trade_id"], chk))
+        tid = _blank_to_null(pc.utf8_trim_whitespace(text(cols["trade_id"], chk)))
         chk.flag(pc.utf8_length(tid).fill_null(0).to_numpy(zero_copy_only=False) > TRADE_ID_MAX, "trade_id_too_long")
         out.cols["trade_id"] = tid
     else:
@@ -365,43 +456,54 @@ def check_ticks(batch: pa.RecordBatch, *, now_ns: int) -> Checked:
     return out
 
 
-def check_bars(batch: pa.RecordBatch, *, now_ns: int, daily: bool) -> Checked:
+def check_bars(batch: pa.RecordBatch, *, now_ns: int, daily: bool, tz: str | None = None) -> Checked:
     """Type and validate OHLCV bars (canonical columns or Massive minute/day aggregates)."""
-    cols = renamed(batch, BAR_ALIASES)
-    _live_ms(cols, "s")
     n = batch.num_rows
     chk = Checker(n)
     out = Checked(n)
+    batch = clean_text(batch, chk)
+    cols = renamed(batch, BAR_ALIASES)
+    _live_ms(cols, "s")
     out.cols["symbol"] = symbols(cols.get("symbol"), chk)
     if daily and "date" in cols and "timestamp" not in cols:
         d = cols["date"]
         if not pa.types.is_date(d.type) and not pa.types.is_timestamp(d.type):
             d = _blank_to_null(_strings(d))
-        ns, _ = timestamps_ns(d, chk, now_ns)
+        ns, _ = timestamps_ns(d, chk, now_ns, zone_required=False)
         out.cols["date_ns"] = ns
         out.meta["date_is_session"] = True
     else:
         if "timestamp" not in cols:
             raise ValidationError(f"input has no timestamp column (columns: {', '.join(batch.schema.names)})")
-        ns, _ = timestamps_ns(cols["timestamp"], chk, now_ns)
+        ns, _ = timestamps_ns(cols["timestamp"], chk, now_ns, tz=tz)
         out.meta["date_is_session"] = False
+        if not daily:
+            chk.flag(ns % 60_000_000_000 != 0, "not_minute_boundary")
     out.cols["timestamp"] = ns // 1000
     ohlc = {}
-    for name in ("open", "high", "low", "close", "volume"):
+    for name in ("open", "high", "low", "close"):
         if name not in cols:
             raise ValidationError(f"input has no {name} column (columns: {', '.join(batch.schema.names)})")
         ohlc[name], null = number(cols[name], chk)
         chk.flag(~null & ~np.isfinite(ohlc[name]), "not_finite")
-    o, h, lo, c, v = (ohlc[k] for k in ("open", "high", "low", "close", "volume"))
+    if "volume" not in cols:
+        raise ValidationError(f"input has no volume column (columns: {', '.join(batch.schema.names)})")
+    vol, _ = exact_int64(cols["volume"], chk, out_of_range="volume_out_of_range")
+    o, h, lo, c = (ohlc[k] for k in ("open", "high", "low", "close"))
     chk.flag((o <= 0) | (h <= 0) | (lo <= 0) | (c <= 0), "non_positive_price")
-    chk.flag(v < 0, "negative_size")
+    chk.flag(vol < 0, "negative_size")
+    for name in ("open", "high", "low", "close"):
+        check_price(cols[name], ohlc[name], np.zeros(n, bool), chk)
     chk.flag(h < lo, "high_below_low")
     chk.flag((o < lo) | (o > h), "open_outside_range")
     chk.flag((c < lo) | (c > h), "close_outside_range")
-    out.cols.update(open=o, high=h, low=lo, close=c, volume=np.rint(np.where(np.isfinite(v), v, 0)).astype(np.int64))
+    out.cols.update(open=o, high=h, low=lo, close=c, volume=vol)
     if "vwap" in cols:
         vw, vnull = number(cols["vwap"], chk, required=False)
-        vnull = vnull | ~np.isfinite(vw) | (vw <= 0)
+        chk.flag(~vnull & ~np.isfinite(vw), "not_finite")
+        chk.flag(~vnull & (vw <= 0), "non_positive_price")
+        check_price(cols["vwap"], vw, vnull, chk)
+        chk.flag(~vnull & ((vw < lo) | (vw > h)), "vwap_outside_range")
     else:
         vw, vnull = np.zeros(n), np.ones(n, bool)
     out.cols["vwap"], out.nulls["vwap"] = vw, vnull
@@ -424,8 +526,11 @@ def raw_rows(batch: pa.RecordBatch, idx: np.ndarray) -> list[str]:
 
 
 def _jsonable(v):
+    """A JSON value for the quarantine's jsonb ``raw`` (which cannot hold NUL: written ``\\x00``)."""
     if isinstance(v, bytes):
-        return v.decode("utf-8", errors="backslashreplace")
+        return v.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00")
+    if isinstance(v, str):
+        return v.replace("\x00", "\\x00")
     if isinstance(v, float) and not np.isfinite(v):
         return str(v)
     if isinstance(v, list):

@@ -1,4 +1,4 @@
-"""Public loaders of market data: ``load_ticks`` and ``load_bars`` (``load_symbols`` is in .symbols).
+"""Public loaders of market data: ``load_ticks`` here, ``load_bars`` in .bars, ``load_symbols`` in .symbols.
 
 How a load runs (one database connection, two threads):
 
@@ -23,7 +23,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -33,9 +33,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..db.engine import get_engine, raw_connection
-from ..errors import LoadError, SchemaVersionError, UnknownSymbolError, UnknownTimeframeError, ValidationError
+from ..errors import LoadError, SchemaVersionError, UnknownSymbolError, ValidationError
 from ..schema.migrate import check_schema, schema_version
-from ..sessions import session_date
 from ..sqlfiles import raw
 from ..types import EngineOrURL, UnknownSymbolPolicy
 from . import validate as v
@@ -48,7 +47,6 @@ log = logging.getLogger(__name__)
 
 Q = "queries/ingest"
 DEFAULT_BATCH_ROWS = 250_000
-Timeframe = Literal["1min", "1d"]
 #: Retries of a batch after a deadlock or serialization failure with a concurrent loader.
 RETRIES = 5
 
@@ -80,6 +78,10 @@ class Target:
     check: Callable[[pa.RecordBatch], v.Checked]
     columns: Callable[[v.Checked], list[Column]]
     per_source: Callable[[], Callable[[v.Checked], None]] | None = None
+    #: raises a one-line ValidationError unless the input's column names fit the table
+    require: Callable[[list[str]], None] | None = None
+    #: may flag more rows of a typed batch before the quarantine is drawn (e.g. session dates)
+    refine: Callable[[v.Checked], None] | None = None
 
 
 def _symbol_order(c: v.Checked) -> v.Checked:
@@ -125,34 +127,6 @@ def _tick_columns(c: v.Checked) -> list[Column]:
     ]
 
 
-def _bar_columns(c: v.Checked, daily: bool) -> list[Column]:
-    first = Column("date", c.cols["date"]) if daily else Column("timestamptz", c.cols["timestamp"])
-    return [
-        first,
-        Column("int8", c.cols["volume"]),
-        Column("numeric", c.cols["open"]),
-        Column("numeric", c.cols["high"]),
-        Column("numeric", c.cols["low"]),
-        Column("numeric", c.cols["close"]),
-        Column("numeric", c.cols["vwap"], c.nulls["vwap"]),
-        Column("int4", c.cols["trade_count"], c.nulls["trade_count"]),
-        Column("text", c.cols["symbol"]),
-        Column("text", pa.array(np.full(c.n, "vendor", dtype=object), pa.string())),
-    ]
-
-
-def _daily_dates(calendar: str):
-    def add(c: v.Checked) -> None:
-        ns = c.cols["timestamp"] * 1000
-        if c.meta.get("date_is_session"):
-            days = ns // (86_400 * 10**9)
-        else:
-            dates = session_date(pd.Series(pd.to_datetime(ns, unit="ns", utc=True)), calendar)
-            days = np.asarray(dates, dtype="datetime64[D]").astype(np.int64)
-        c.cols["date"] = days.astype(np.int32)
-    return add
-
-
 class _Writer:
     """Runs one load: the producer thread and the per-batch transactions."""
 
@@ -173,6 +147,8 @@ class _Writer:
     def _prepare(self, src: Source, raw_batch, known: set[str], hook) -> Prepared:
         batch = raw_batch.batch
         checked = self.target.check(batch)
+        if self.target.refine is not None and batch.num_rows:
+            self.target.refine(checked)
         code = checked.code
         if self.policy == "reject" and batch.num_rows:
             ok = code == 0
@@ -183,14 +159,21 @@ class _Writer:
                     zero_copy_only=False)
                 code[bad & ok] = v.CODE["unknown_symbol"]
         ok = code == 0
-        prepared = Prepared(src, batch.num_rows, int(ok.sum()), None, [])
+        invalid = getattr(raw_batch, "invalid", None) or []
+        prepared = Prepared(src, batch.num_rows + len(invalid), int(ok.sum()), None, [])
+        for line, reason, raw_json in invalid:       # records the CSV parser could not split
+            prepared.q_lines.append(int(line))
+            prepared.q_reasons.append(reason)
+            prepared.q_raws.append(raw_json)
+            prepared.rejected[reason] = prepared.rejected.get(reason, 0) + 1
         if not ok.all():
             idx = np.flatnonzero(~ok)
-            prepared.q_lines = (idx + raw_batch.first_line).tolist()
-            prepared.q_reasons = [v.REASONS[c] for c in code[idx]]
-            prepared.q_raws = v.raw_rows(batch, idx)
+            prepared.q_lines += raw_batch.line_of(idx).tolist()
+            prepared.q_reasons += [v.REASONS[c] for c in code[idx]]
+            prepared.q_raws += v.raw_rows(batch, idx)
             for reason, count in zip(*np.unique(code[idx], return_counts=True)):
-                prepared.rejected[v.REASONS[reason]] = int(count)
+                r = v.REASONS[reason]
+                prepared.rejected[r] = prepared.rejected.get(r, 0) + int(count)
             checked = checked.keep(ok)
         if checked.n:
             if hook is not None:
@@ -211,6 +194,8 @@ class _Writer:
                 src.key   # the content digest, computed here rather than in the writing thread
                 out.put(("start", src))
                 try:
+                    if self.target.require is not None:
+                        self.target.require(src.columns())
                     for raw_batch in src.batches(self.batch_rows):
                         if stop.is_set():
                             return
@@ -238,6 +223,11 @@ class _Writer:
         conn = raw_connection(self.engine)
         try:
             cur = conn.cursor()
+            cur.execute(raw(Q, "close_interrupted"))
+            closed = [r[0] for r in cur.fetchall()]
+            if closed:
+                log.info("closed %d interrupted load(s) in ingest_loads: %s", len(closed), closed)
+            conn.commit()
             cur.execute(raw(Q, "known_symbols"))
             known = {r[0] for r in cur.fetchall()}
             cur.execute(raw(Q, f"stage_{table}"))
@@ -369,6 +359,15 @@ class _Writer:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+def close_interrupted_loads(engine_or_url: EngineOrURL = None) -> int:
+    """Close the ``ingest_loads`` rows left ``running`` by a load that was cut off (its server
+    backend is gone) as ``interrupted``; returns how many. Every load does this first."""
+    engine = get_engine(engine_or_url)
+    require_schema(engine)
+    with engine.begin() as conn:
+        return len(conn.exec_driver_sql(raw(Q, "close_interrupted")).all())
+
+
 def _note_retention(engine, report: LoadReport, oldest: pd.Timestamp) -> None:
     """Say so when a load stores rows older than the table's retention horizon."""
     from ..schema.retention import cutoff, horizons
@@ -393,8 +392,9 @@ def _rollback_quietly(conn) -> None:
         pass
 
 
-#: The first schema version with the ingest objects (sql/migrations/0010_ingest.sql).
-INGEST_SCHEMA_VERSION = 10
+#: The first schema version with the ingest objects as this code writes them
+#: (sql/migrations/0010_ingest.sql, 0065_ingest_interrupted.sql).
+INGEST_SCHEMA_VERSION = 65
 
 
 def require_schema(engine) -> None:
@@ -435,58 +435,31 @@ def _progress_bar(progress: bool | None, total: int | None, table: str):
 
 def load_ticks(source: SourceLike, engine_or_url: EngineOrURL = None, *,
                unknown_symbols: UnknownSymbolPolicy = "register", batch_rows: int = DEFAULT_BATCH_ROWS,
-               progress: bool | None = None) -> LoadReport:
+               progress: bool | None = None, tz: str | None = None) -> LoadReport:
     """Load trades into ``ticks``, exactly once, from a DataFrame, CSV/CSV.gz/Parquet file(s) or a
     Massive ``trades_v1`` flat file.
 
-    Columns: ``symbol`` (or ``ticker``), ``timestamp`` (tz-aware, ISO text or integer ns; Massive's
-    ``sip_timestamp``), ``price``, ``volume`` (or ``size``), and optionally ``exchange``,
+    Columns: ``symbol`` (or ``ticker``), ``timestamp`` (tz-aware, ISO text with an offset or integer
+    ns; Massive's ``sip_timestamp``), ``price``, ``volume`` (or ``size``), and optionally ``exchange``,
     ``trade_id`` (or ``id``), ``sequence_number``, ``conditions``, ``correction``, ``tape``,
-    ``participant_timestamp``. Rows without a trade id get a deterministic one
-    (see :mod:`tickstock_research.ingest.identity`). ``unknown_symbols="register"`` adds a minimal
-    ``symbols`` row, ``"reject"`` quarantines the row. ``progress``: None shows a bar on a terminal
-    for loads longer than 2 s, True always, False never.
+    ``participant_timestamp``. ``tz`` names the zone of naive date-times (without it they are
+    quarantined as ``timestamp_without_zone``, or a naive column refuses the file). Rows without a
+    trade id get a deterministic one (see :mod:`tickstock_research.ingest.identity`).
+    ``unknown_symbols="register"`` adds a minimal ``symbols`` row, ``"reject"`` quarantines the row.
+    ``progress``: None shows a bar on a terminal for loads longer than 2 s, True always, False never.
 
     >>> load_ticks("us_stocks_sip/trades_v1/2024/01/2024-01-02.csv.gz")   # doctest: +SKIP
     """
     def check(batch):
-        return v.check_ticks(batch, now_ns=writer.now_ns)
+        return v.check_ticks(batch, now_ns=writer.now_ns, tz=tz)
 
     def per_source():
         ids = TradeIds()
         return lambda c: ids.assign(c.cols)
 
-    target = Target("ticks", check, _tick_columns, per_source)
+    def require(names):
+        v.require_columns(names, {**v.TICK_ALIASES, "t": "timestamp"}, v.TICK_REQUIRED)
+
+    target = Target("ticks", check, _tick_columns, per_source, require)
     writer = _Writer(target, engine_or_url, unknown_symbols, batch_rows, progress)
     return writer.run(source)
-
-
-def load_bars(source: SourceLike, engine_or_url: EngineOrURL = None, *, timeframe: Timeframe = "1min",
-              unknown_symbols: UnknownSymbolPolicy = "register", batch_rows: int = DEFAULT_BATCH_ROWS,
-              progress: bool | None = None, calendar: str = "XNYS") -> LoadReport:
-    """Load vendor OHLCV bars: ``timeframe="1min"`` into ``ohlcv_1min`` or ``"1d"`` into
-    ``ohlcv_daily`` (keyed by the exchange session date of the bar's start, or a ``date`` column),
-    with ``source='vendor'``; bars already present are left as they are.
-
-    Columns: ``symbol``/``ticker``, ``timestamp``/``window_start`` (ns, tz-aware or ISO),
-    ``open, high, low, close, volume`` and optionally ``vwap``, ``trade_count``/``transactions``
-    (Massive ``minute_aggs_v1`` / ``day_aggs_v1`` files as they come).
-
-    >>> load_bars("minute_aggs_v1/2024-01-02.csv.gz", timeframe="1min")   # doctest: +SKIP
-    """
-    if timeframe not in ("1min", "1d"):
-        raise UnknownTimeframeError(timeframe, ["1min", "1d"])
-    daily = timeframe == "1d"
-
-    def check(batch):
-        return v.check_bars(batch, now_ns=writer.now_ns, daily=daily)
-
-    def per_source():
-        return _daily_dates(calendar) if daily else None
-
-    target = Target("ohlcv_daily" if daily else "ohlcv_1min", check,
-                    lambda c: _bar_columns(c, daily), per_source)
-    writer = _Writer(target, engine_or_url, unknown_symbols, batch_rows, progress)
-    return writer.run(source)
-
-

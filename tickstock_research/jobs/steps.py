@@ -24,7 +24,7 @@ from typing import Any, Callable, Literal, Sequence
 import pandas as pd
 
 from ..db.url import redact
-from ..errors import TickstockError
+from ..errors import LoadError, TickstockError, ValidationError
 from ..symbols import split_names
 
 log = logging.getLogger(__name__)
@@ -155,11 +155,13 @@ def ingest_files(engine, trade_files: Sequence[Path], ticker_files: Sequence[Pat
     def body() -> StepResult:
         if not trade_files and not ticker_files:
             return StepResult("ingest", "skipped", "no files in the drop folder for this date")
-        from ..ingest import load_symbols, load_ticks
+        from ..ingest import close_interrupted_loads, load_symbols, load_ticks
         from ..sqlfiles import query
         from .dropfolder import file_date
 
-        loads, skipped = [], []
+        close_interrupted_loads(engine)     # a load cut off by a crash last night
+
+        loads, skipped, failed = [], [], []
         for kind, paths in (("tickers", ticker_files), ("trades", trade_files)):
             for path in paths:
                 digest = file_digest(path)
@@ -170,7 +172,15 @@ def ingest_files(engine, trade_files: Sequence[Path], ticker_files: Sequence[Pat
                     skipped.append({"file": path.name, "kind": kind, "loaded_at": seen["loaded_at"].isoformat(),
                                     **(seen["report"] or {})})
                     continue
-                report = load_symbols(path, engine) if kind == "tickers" else load_ticks(path, engine, progress=False)
+                try:
+                    report = load_symbols(path, engine) if kind == "tickers" else load_ticks(path, engine,
+                                                                                              progress=False)
+                except (ValidationError, LoadError) as exc:
+                    # this file is marked failed (and not recorded, so the next run retries it);
+                    # the catch-up goes on with the later days
+                    log.error("ingest of %s failed: %s", path.name, redact(exc))
+                    failed.append({"file": path.name, "kind": kind, "status": "failed", "error": redact(str(exc))})
+                    continue
                 entry = {"file": path.name, "kind": kind, **_load_numbers(report)}
                 loads.append(entry)
                 with engine.begin() as conn:
@@ -180,7 +190,11 @@ def ingest_files(engine, trade_files: Sequence[Path], ticker_files: Sequence[Pat
         rows = sum(int(e.get("inserted") or 0) for e in loads if e["kind"] == "trades")
         summary = (f"{len(loads)} file(s) loaded, {rows:,} trade(s) inserted"
                    + (f"; {len(skipped)} file(s) already loaded earlier" if skipped else ""))
-        return StepResult("ingest", "ok", summary, {"loads": loads, "already_loaded": skipped})
+        details = {"loads": loads, "already_loaded": skipped, "failed": failed}
+        if failed:
+            summary += f"; {len(failed)} file(s) failed: " + "; ".join(f["error"] for f in failed)
+            return StepResult("ingest", "failed", summary, details)
+        return StepResult("ingest", "ok", summary, details)
     return _run("ingest", body)
 
 

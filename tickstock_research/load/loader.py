@@ -35,10 +35,11 @@ from sqlalchemy.engine import Engine
 
 from ..corporate.adjust import Adjustment, check_adjustment
 from ..db.engine import get_engine
-from ..errors import UnknownSymbolError, ValidationError
+from ..errors import ValidationError
 from ..schema.settings import daily_session
-from ..sessions import calendar_for, exchange_tz, session_bounds, sessions
+from ..sessions import exchange_tz, session_bounds, sessions
 from ..sessions.calendar import ALWAYS_OPEN, check_session_filter
+from ..sessions.lookup import symbol_calendars
 from ..sessions.ranges import resolve_dates, resolve_range, sql_bound
 from ..sqlfiles import query
 from ..symbols import parse_symbols
@@ -103,12 +104,7 @@ class HistoricalLoader:
     def _calendars(self, symbols: list[str]) -> dict[str, str]:
         """symbol -> calendar name; raises UnknownSymbolError listing every unknown one."""
         with self.engine.connect() as conn:
-            rows = conn.execute(query(META, "symbols_known"), {"symbols": symbols}).fetchall()
-        found = {r.symbol: calendar_for(r.market, r.calendar) for r in rows}
-        missing = [s for s in symbols if s not in found]
-        if missing:
-            raise UnknownSymbolError(missing)
-        return found
+            return symbol_calendars(conn, symbols)
 
     def _groups(self, symbols: list[str]) -> list[tuple[str, list[str]]]:
         """(calendar, symbols) groups in symbol order (consecutive symbols of one calendar)."""

@@ -8,12 +8,20 @@
 pattern, direction, price, parameters, metadata). See :mod:`.base` for the contract and
 :mod:`.registry` for adding a pattern in a notebook.
 """
+from . import candles, intraday, structure, trend  # noqa: F401,E402  (register the kit's patterns)
 from .base import DETECTION_COLUMNS, DIRECTIONS, Pattern, empty_detections, infer_timeframe, onsets, timeframe_kind
-from .registry import (all_patterns, get_pattern, pattern, pattern_names, register, resolve_patterns,
-                       state_pattern_names, unregister)
-from . import candles, structure, trend, intraday  # noqa: F401,E402  (register the kit's patterns)
 from .candles import ClosedInBottom10Percent, ClosedInTop10Percent, Doji, Hammer
 from .intraday import Day1Breakout, HighOfDay, LowOfDay
+from .registry import (
+                       all_patterns,
+                       get_pattern,
+                       pattern,
+                       pattern_names,
+                       register,
+                       resolve_patterns,
+                       state_pattern_names,
+                       unregister,
+)
 from .structure import DoubleBottom, HeadAndShoulders, InverseHeadAndShoulders, swing_points
 from .trend import MACrossover, TrendingDown, TrendingUp, rolling_slope
 

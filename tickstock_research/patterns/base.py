@@ -35,9 +35,10 @@ import pandas as pd
 
 from ..errors import PatternError, TickstockError
 from ..timeframes import parse_timeframe
+from ..types import DIRECTIONS  # noqa: F401 (DIRECTIONS re-exported)
+from ..types import json_value as _plain
 
 Direction = Literal["long", "short", "bullish", "bearish", "neutral"]
-DIRECTIONS: tuple[str, ...] = ("long", "short", "bullish", "bearish", "neutral")
 #: Which timeframes a pattern accepts: every one, only intraday bars, or only daily-and-longer bars.
 TimeframeScope = Literal["any", "intraday", "daily"]
 
@@ -295,23 +296,3 @@ def _plain_column(col: pd.Series) -> list:
         return values.tolist()
     return [_plain(v) for v in col.tolist()]
 
-
-def _plain(value: Any) -> Any:
-    """JSON-friendly Python scalars (numpy numbers to int/float, timestamps to ISO strings)."""
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    if isinstance(value, pd.Timestamp):
-        return None if value is pd.NaT else value.isoformat()
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M")
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    return value

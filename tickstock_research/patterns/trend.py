@@ -10,7 +10,6 @@ from typing import ClassVar
 
 import numpy as np
 
-
 from ..errors import PatternError
 from .base import Pattern
 from .registry import register

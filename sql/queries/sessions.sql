@@ -1,0 +1,8 @@
+-- Which calendar each symbol trades on (sessions/lookup.py). Bind parameters are :name style.
+
+-- name: symbol_calendars
+-- The symbols with what decides their calendar (NULL :symbols: all of them).
+SELECT symbol, market, calendar
+FROM symbols
+WHERE CAST(:symbols AS text[]) IS NULL OR symbol = ANY(CAST(:symbols AS text[]))
+ORDER BY symbol;
