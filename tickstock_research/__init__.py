@@ -32,8 +32,8 @@ _HOMES: dict[str, str] = {
     "load_bars": "tickstock_research.ingest.bars",
     "load_symbols": "tickstock_research.ingest.symbols",
     "load_events": "tickstock_research.ingest.events",
-    "load_splits": "tickstock_research.corporate.store",
-    "load_dividends": "tickstock_research.corporate.store",
+    "load_splits": "tickstock_research.ingest.corporate_actions",
+    "load_dividends": "tickstock_research.ingest.corporate_actions",
     # reading
     "HistoricalLoader": "tickstock_research.load.loader",
     # aggregation
@@ -80,13 +80,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .aggregate.daily import build_daily_bars
     from .aggregate.minutes import build_minute_bars
     from .aggregate.rollup import run_rollup
-    from .corporate.store import load_dividends, load_splits
     from .db.engine import get_engine
     from .db.url import redact
     from .events.audit import audit
     from .events.scan import scan
     from .events.writer import query_events
     from .ingest.bars import load_bars
+    from .ingest.corporate_actions import load_dividends, load_splits
     from .ingest.events import load_events
     from .ingest.symbols import load_symbols
     from .ingest.writers import load_ticks

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from aggseed import seed_symbols, seed_ticks
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "aggregate"

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-
 from aggseed import seed_symbols
+
 from tickstock_research.aggregate import run_rollup
 from tickstock_research.db.engine import get_engine
 from tickstock_research.ingest import load_ticks

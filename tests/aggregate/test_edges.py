@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-
 from aggseed import fetch, seed_symbols, seed_ticks
+
 from tickstock_research.aggregate import build_minute_bars
 
 T0 = pd.Timestamp("2024-06-03 14:30", tz="UTC")
@@ -121,6 +121,7 @@ def test_rebuilding_days_whose_ticks_are_gone_keeps_their_bars(tier_url):
     rollup's ``start``/``end``) over those days must leave minutes and daily bars as they were,
     while a day that still has ticks, all corrected, loses its bars as it should."""
     from aggseed import execute
+
     from tickstock_research.aggregate import run_rollup
 
     seed_symbols(tier_url, ["RET"])

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-
 from aggseed import execute, fetch
 from conftest import GOLDEN
+
 from tickstock_research.aggregate import build_daily_bars, build_minute_bars, run_rollup
 from tickstock_research.errors import ConfigurationError
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+from aggseed import fetch, random_ticks, seed_symbols, seed_ticks
+from conftest import GOLDEN, golden_ticks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aggseed import fetch, random_ticks, seed_symbols, seed_ticks
-from conftest import GOLDEN, golden_ticks
 from tickstock_research.aggregate import BarBuilder, DataBlender, build_minute_bars, resample_bars, run_rollup
 
 MINUTES_SQL = ("SELECT \"timestamp\", open, high, low, close, volume, vwap, trade_count FROM ohlcv_1min "

@@ -7,11 +7,10 @@ import sys
 from decimal import Decimal
 
 import pandas as pd
-import psycopg2
 import pytest
-
 from aggseed import execute, fetch, seed_symbols, seed_ticks
 from conftest import GOLDEN, golden_ticks, seed_golden
+
 from tickstock_research.aggregate import gap_report, rollup, rollup_runs, run_rollup
 from tickstock_research.db.engine import get_engine
 from tickstock_research.db.locks import hold_lock

@@ -10,10 +10,9 @@ import math
 
 import pandas as pd
 import pytest
+from event_fixtures import add_daily, daily
 
 from tickstock_research.events import audit, write_events
-
-from event_fixtures import add_daily, daily
 
 CLOSES = [10, 12, 15, 12, 12, 24]
 

@@ -1,9 +1,9 @@
 """The scanner and the writer on the plain-PostgreSQL tier (no TimescaleDB)."""
 from __future__ import annotations
 
-from tickstock_research.events import audit, query_events, scan
-
 from event_fixtures import add_daily, daily
+
+from tickstock_research.events import audit, query_events, scan
 
 BARS = daily([(10, 11, 9, 10), (10, 12, 9.5, 11.5), (11, 12, 10, 11), (10, 10.75, 8, 10.5), (10.5, 11, 10, 10.6)])
 

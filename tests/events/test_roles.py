@@ -3,19 +3,16 @@ tickstock_writer records events. Login roles get random names and are dropped af
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 import psycopg2
 import pytest
+from event_fixtures import add_symbols, daily
 from psycopg2 import errors, sql
 from sqlalchemy.engine import make_url
 
 from tickstock_research.db.engine import create_engine
 from tickstock_research.events import query_events, write_events
 from tickstock_research.patterns import get_pattern
-
-from event_fixtures import add_symbols, daily
-
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,11 @@ import json
 
 import pandas as pd
 import pytest
+from event_fixtures import add_daily, add_minutes, add_symbols, daily, intraday
 
 from tickstock_research.errors import PatternError, UnknownSymbolError
 from tickstock_research.events import query_events, scan, write_events
 from tickstock_research.patterns import get_pattern
-
-from event_fixtures import add_daily, add_minutes, add_symbols, daily, intraday
 
 # 2024-01-02 .. 2024-01-08 (business days): Doji on bars 0 and 2 (o == c), Hammer on bar 3
 BARS = daily([

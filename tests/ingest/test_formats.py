@@ -5,7 +5,6 @@ import gzip
 import shutil
 from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq

@@ -4,7 +4,6 @@ line, with a reason), never stored changed. Expected values come from Python's o
 (Decimal, int, pandas.Timestamp), not from the kit."""
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import gzip
 
+from tickstock_research.db.engine import get_engine
 from tickstock_research.jobs.nightly import run_nightly
 from tickstock_research.schema.retention import set_retention
-
-from tickstock_research.db.engine import get_engine
 
 from .conftest import fetch, scalar
 

@@ -1,8 +1,6 @@
 """Invalid rows go to `quarantine` with file, line, raw values and reason; valid rows still load."""
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 

@@ -2,8 +2,6 @@
 through the nightly job over it (catch-up night, then the last night with the report)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tickstock_research.jobs.synthetic import generate_market

@@ -3,8 +3,6 @@ a failing cell, a non-trading day."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import re
 import subprocess
 import sys
@@ -12,17 +10,15 @@ import time
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import pytest
 import sqlalchemy as sa
+from jobs_helpers import read_trades
 from sqlalchemy.engine import make_url
 
 from tickstock_research.db.engine import get_engine
 from tickstock_research.db.locks import hold_lock, lock_holder
 from tickstock_research.errors import JobLockedError, NotebookCellError
 from tickstock_research.jobs.nightly import lock_name, run_nightly
-
-from jobs_helpers import read_trades
 
 SECTIONS = ["Pipeline-steps", "Load-reports", "Bars-built", "Gaps-and-reconciliation", "Events-of-the-day",
             "Event-audit", "Database-size-and-compression"]

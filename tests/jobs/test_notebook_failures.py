@@ -102,8 +102,9 @@ def test_audit_scan_first_fails_for_a_read_only_login(urls, tmp_path):
 
 
 def test_data_quality_fails_on_findings_when_told_to(urls, tmp_path):
-    from tickstock_research.ingest import load_symbols
     import pandas as pd
+
+    from tickstock_research.ingest import load_symbols
 
     load_symbols(pd.DataFrame({"symbol": ["QQQ1"], "market": ["stocks"], "active": [True]}), urls["admin"])
     out = tmp_path / "data_quality.ipynb"

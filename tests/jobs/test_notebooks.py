@@ -10,12 +10,11 @@ import re
 import nbformat
 import pandas as pd
 import pytest
+from jobs_helpers import read_trades
 from sqlalchemy.engine import make_url
 
 from tickstock_research.jobs.execute import execute_notebook, export_html, notebook_path, notebooks_dir
 from tickstock_research.jobs.notebooks import NOTEBOOKS, render
-
-from jobs_helpers import read_trades
 
 PARAM_LINE = re.compile(r"^[a-z_][a-z0-9_]*: (str|int|float|bool) = .+  # \S.*$")
 

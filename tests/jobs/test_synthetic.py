@@ -8,13 +8,11 @@ import datetime as dt
 import hashlib
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
+from jobs_helpers import read_trades
 
 from tickstock_research.jobs.synthetic import TRADE_COLUMNS, generate_market
-
-from jobs_helpers import read_trades
 
 NY = "America/New_York"
 

@@ -11,8 +11,6 @@ import numpy as np
 import pandas as pd
 import psycopg2
 
-from tickstock_research.sessions import session_bounds, sessions
-
 TICK_COLUMNS = ["symbol", "timestamp", "price", "volume", "exchange", "trade_id", "sequence_number",
                 "conditions", "correction"]
 BAR_COLUMNS = ["symbol", "timestamp", "open", "high", "low", "close", "volume", "vwap", "trade_count"]

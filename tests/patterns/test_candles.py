@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from pattern_frames import daily
 
 from tickstock_research.patterns import get_pattern
-
-from pattern_frames import daily
 
 
 def fired(name, frame, **params):

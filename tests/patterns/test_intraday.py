@@ -7,11 +7,10 @@ wrong. 2024-07-01 is in EDT.
 from __future__ import annotations
 
 import pytest
+from pattern_frames import daily, intraday
 
 from tickstock_research.errors import PatternError
 from tickstock_research.patterns import all_patterns, get_pattern
-
-from pattern_frames import daily, intraday
 
 SESSION_BARS = [
     # New York time        open  high  low   close vol

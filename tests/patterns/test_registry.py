@@ -6,12 +6,19 @@ from typing import ClassVar
 
 import pandas as pd
 import pytest
+from pattern_frames import daily
 
 from tickstock_research.errors import PatternError
-from tickstock_research.patterns import (DETECTION_COLUMNS, Pattern, all_patterns, get_pattern, pattern,
-                                         pattern_names, register, unregister)
-
-from pattern_frames import daily
+from tickstock_research.patterns import (
+    DETECTION_COLUMNS,
+    Pattern,
+    all_patterns,
+    get_pattern,
+    pattern,
+    pattern_names,
+    register,
+    unregister,
+)
 
 SPEC_PATTERNS = ["Doji", "Hammer", "ClosedInTop10Percent", "ClosedInBottom10Percent", "HeadAndShoulders",
                  "InverseHeadAndShoulders", "DoubleBottom", "MACrossover", "HighOfDay", "LowOfDay",

@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from pattern_frames import from_high_low_close
 
 from tickstock_research.patterns import get_pattern, swing_points
-
-from pattern_frames import from_high_low_close
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "patterns"
 

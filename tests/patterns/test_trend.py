@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pattern_frames import daily
 
 from tickstock_research.patterns import get_pattern, rolling_slope
-
-from pattern_frames import daily
 
 
 def closes(values):

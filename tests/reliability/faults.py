@@ -1,7 +1,6 @@
 """Helpers of the fault tests: a dedicated server, tick data spread over sessions, table digests."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -9,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psycopg2
 import pyarrow as pa
 import pyarrow.parquet as pq
-import psycopg2
 from psycopg2 import sql
 
 from tickstock_research.sessions import sessions

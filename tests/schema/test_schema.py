@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from tickstock_research.aggregate import run_rollup
 from tickstock_research.db.engine import get_engine
 from tickstock_research.db.locks import lock_holder
 from tickstock_research.errors import SchemaVersionError
-from tickstock_research.aggregate import run_rollup
 from tickstock_research.schema import describe, init_schema, latest_version, run_maintenance
 from tickstock_research.schema.migrate import MIGRATION_LOCK, migrations
 

@@ -8,8 +8,15 @@ import pandas as pd
 import pytest
 
 from tickstock_research.errors import ConfigurationError
-from tickstock_research.sessions import (calendar_for, is_session, session_bounds, session_date, sessions, to_utc,
-                                         trading_minutes)
+from tickstock_research.sessions import (
+    calendar_for,
+    is_session,
+    session_bounds,
+    session_date,
+    sessions,
+    to_utc,
+    trading_minutes,
+)
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "sessions" / "xnys_sessions.csv"
 NY = "America/New_York"

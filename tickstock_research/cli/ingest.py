@@ -74,7 +74,7 @@ def symbols(args) -> int:
 
 
 def corporate(args) -> int:
-    from ..corporate import load_dividends, load_splits
+    from ..ingest import load_dividends, load_splits
 
     loader = load_splits if args.kind == "splits" else load_dividends
     report = loader(args.paths, args.url, unknown_symbols=args.unknown_symbols)

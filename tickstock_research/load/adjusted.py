@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from ..corporate.adjust import Actions, apply_factors, factors_of
-from ..corporate.store import read_actions
+from ..ingest.corporate_actions import read_actions
 from ..sessions import session_date
 
 

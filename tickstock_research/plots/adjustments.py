@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from ..corporate.store import read_actions
 from ..db.engine import get_engine
+from ..ingest.corporate_actions import read_actions
 from ..load import HistoricalLoader
 from ..sessions.ranges import resolve_dates
 from ..types import EngineOrURL, TimestampLike

@@ -62,6 +62,9 @@ def candlestick(bars: pd.DataFrame, events: pd.DataFrame | None = None, title: s
     EMAs of a cross. ``patterns`` shows only the patterns named. ``tz`` shows intraday bars in
     that time zone (e.g. ``"America/New_York"``); intraday charts skip the time between sessions
     (nights, weekends, holidays) by the exchange ``calendar``, daily charts the days without a bar.
+
+    >>> bars = HistoricalLoader().bars("ALPH", "1d", "2024-01-01", "2024-06-30")      # doctest: +SKIP
+    >>> candlestick(bars, get_pattern("Doji").detect(bars), title="ALPH").show()      # doctest: +SKIP
     """
     x = _wall(bars.index, tz)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.03)

@@ -185,7 +185,13 @@ def table_sizes(conn: Connection, tier: Tier) -> dict[str, int]:
 
 
 def describe(conn: Connection, url: str) -> DatabaseInfo:
-    """Inspect the server and schema behind ``conn``."""
+    """Inspect the server and schema behind ``conn``: what ``tickstock db info`` prints (tier,
+    features, retention horizons, sizes, whether the read-only analyst role is enforced).
+
+    >>> with get_engine().connect() as conn:                     # doctest: +SKIP
+    ...     print(describe(conn, "local").tier)
+    timescale
+    """
     from .migrate import get_setting, latest_version, schema_version
 
     facts = server_facts(conn)

@@ -24,10 +24,10 @@ from sqlalchemy.engine import Connection
 
 from ..db.engine import get_engine
 from ..errors import ValidationError
-from ..ingest.csvread import csv_frame
-from ..ingest.report import LoadReport
 from ..sqlfiles import query
 from ..types import EngineOrURL, UnknownSymbolPolicy
+from .csvread import csv_frame
+from .report import LoadReport
 
 Source = Union[pd.DataFrame, str, Path, Sequence[Union[str, Path]]]
 Kind = Literal["splits", "dividends"]
@@ -212,7 +212,10 @@ def load_splits(source: Source, engine_or_url: EngineOrURL = None, *,
 
 def load_dividends(source: Source, engine_or_url: EngineOrURL = None, *,
                    unknown_symbols: UnknownSymbolPolicy = "register") -> LoadReport:
-    """Load cash dividends from a DataFrame, CSV or Massive ``/v3/reference/dividends`` JSON pages."""
+    """Load cash dividends from a DataFrame, CSV or Massive ``/v3/reference/dividends`` JSON pages.
+
+    >>> print(load_dividends("reference/dividends/2024.json"))          # doctest: +SKIP
+    """
     return _load("dividends", source, engine_or_url, unknown_symbols)
 
 

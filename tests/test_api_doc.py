@@ -1,0 +1,32 @@
+"""docs/api.md lists every public name (``tickstock_research.__all__``) with its signature and
+an example, and is current: it is re-rendered from the docstrings and compared."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import tickstock_research as ts
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _api_doc():
+    spec = importlib.util.spec_from_file_location("api_doc", ROOT / "scripts" / "api_doc.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_public_name_has_a_signature_and_an_example():
+    entries = _api_doc().entries()
+    assert sorted(name for name, *_ in entries) == sorted(n for n in ts.__all__ if n != "__version__")
+    assert [name for name, _, _, example in entries if not example] == []
+    assert [name for name, _, summary, _ in entries if not summary] == []
+
+
+def test_docs_api_md_is_current():
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    assert text == _api_doc().render(), "docs/api.md is stale: run `python scripts/api_doc.py`"
+    for name in ts.__all__:
+        if name != "__version__":
+            assert f"## `{name}`" in text
