@@ -13,6 +13,7 @@ from psycopg2 import sql
 
 from tickstock_research.aggregate import run_rollup
 from tickstock_research.db.engine import dispose_engines, get_engine
+from tickstock_research.errors import ReadOnlyError
 from tickstock_research.ingest import load_ticks
 from tickstock_research.schema.retention import apply_retention
 from tickstock_research.schema.roles import create_login
@@ -45,12 +46,12 @@ def analyst(database_url):
 def test_analyst_sees_the_dry_run_and_cannot_drop(analyst, database_url):
     dry = apply_retention(analyst, dry_run=True)
     assert [u.rows for u in dry if u.table == "ticks" and u.action == "drop"] == [1]
-    with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+    with pytest.raises(ReadOnlyError, match="permission denied.*t_analyst_.*may not do this"):
         apply_retention(analyst)
     with get_engine(analyst).connect() as conn:
         for statement in ("SELECT * FROM tickstock_apply_retention(false)",
                           "CALL tickstock_retention_job(0, '{}')"):
-            with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            with pytest.raises(ReadOnlyError, match="permission denied"):
                 conn.execute(sa.text(statement))
             conn.rollback()
     with get_engine(database_url).connect() as conn:

@@ -93,6 +93,11 @@ def _utc_on_checkout(dbapi_conn, record, proxy) -> None:
 def _connection_errors(context) -> None:
     """Turn "cannot connect" driver errors into DatabaseUnavailableError (password-free), and a
     refused privilege into ReadOnlyError naming the login and the role writing needs."""
+    if getattr(context, "is_pre_ping", False) or context.engine is None:
+        # the pool's liveness check of a pooled connection (a server restart leaves them stale):
+        # the pool discards it and connects anew, and a failed new connection comes back here
+        # with its engine
+        return
     orig = context.original_exception
     if context.connection is None or context.is_disconnect:
         if isinstance(orig, psycopg2.OperationalError):
