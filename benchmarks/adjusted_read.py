@@ -49,11 +49,11 @@ def main() -> int:
         days = pd.bdate_range("2023-01-02", periods=args.days)
         with_actions = symbols[::10]
         load_splits(pd.DataFrame({"ticker": with_actions, "execution_date": days[args.days // 2].date(),
-                                  "split_from": 1, "split_to": 4}), url)
+                                  "split_from": 1, "split_to": 4}), engine_or_url=url)
         load_dividends(pd.DataFrame({"ticker": with_actions * 2,
                                      "ex_dividend_date": [days[args.days // 4].date()] * len(with_actions)
                                      + [days[3 * args.days // 4].date()] * len(with_actions),
-                                     "cash_amount": 0.25}), url)
+                                     "cash_amount": 0.25}), engine_or_url=url)
         loader = HistoricalLoader(url)
         raw_t, raw = best(lambda: loader.bars(symbols, "1d"), args.repeats)
         spl_t, spl = best(lambda: loader.bars(symbols, "1d", adjust="splits"), args.repeats)

@@ -101,7 +101,7 @@ def compress_all(engine) -> None:
 def late_trade(url, symbol: str, at: pd.Timestamp, tag: str) -> tuple[float, float]:
     frame = pd.DataFrame({"symbol": [symbol], "timestamp": [at], "price": ["51.23"], "volume": [7],
                           "trade_id": [f"late-{tag}"], "exchange": [1]})
-    t_load, rep = timed(lambda: load_ticks(frame, url, progress=False))
+    t_load, rep = timed(lambda: load_ticks(frame, engine_or_url=url, progress=False))
     assert rep.inserted == 1
     t_roll, _ = timed(lambda: run_rollup(url, check_gaps=False))
     return t_load, t_roll
@@ -134,7 +134,7 @@ def run(url: str, args) -> int:
     if tier != "timescale":
         print(f"needs the timescale tier (community licence); this server gives {tier}", file=sys.stderr)
         return 2
-    set_retention("ticks", "off", url)
+    set_retention("ticks", "off", engine_or_url=url)
     sess = sessions("2024-03-04", "2024-06-28", "XNYS").index[: args.sessions]
     bounds = session_bounds(sessions(sess[0], sess[-1], "XNYS"), "regular", "XNYS")
     symbols = [f"S{i:03d}" for i in range(args.symbols)]

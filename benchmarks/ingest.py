@@ -125,7 +125,7 @@ def memory_run(url: str, folder: Path, rows: int, batch_rows: int | None) -> tup
         "import resource, sys, time\n"
         "from tickstock_research.ingest import load_ticks\n"
         f"kw = {{'batch_rows': {batch_rows}}} if {batch_rows!r} else {{}}\n"
-        f"r = load_ticks({str(path)!r}, {url!r}, progress=False, **kw)\n"
+        f"r = load_ticks({str(path)!r}, engine_or_url={url!r}, progress=False, **kw)\n"
         "print(r.rows_read, r.inserted, r.duration_s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
                          cwd=str(Path(__file__).resolve().parents[1]))
@@ -158,17 +158,17 @@ def main(argv=None) -> int:
         table = make_trades(args.rows, args.symbols)
         parquet = folder / "trades.parquet"
         pq.write_table(table, parquet)
-        load_symbols(pd.DataFrame({"symbol": [f"S{i:03d}" for i in range(args.symbols)]}), url)
+        load_symbols(pd.DataFrame({"symbol": [f"S{i:03d}" for i in range(args.symbols)]}), engine_or_url=url)
         truncate(url)
         print(f"ingest benchmark: {args.rows:,} ticks, {args.symbols} symbols, {os.cpu_count()} cores")
 
-        first = load_ticks(parquet, url, progress=False, **kw)
+        first = load_ticks(parquet, engine_or_url=url, progress=False, **kw)
         assert first.inserted == args.rows, first
         kit_rate = rate(args.rows, first.duration_s)
-        again = load_ticks(parquet, url, progress=False, **kw)
+        again = load_ticks(parquet, engine_or_url=url, progress=False, **kw)
         reload_rate = rate(args.rows, again.duration_s)
         server_rate = server_copy(url, folder, args.rows)          # leaves ticks empty
-        second = load_ticks(parquet, url, progress=False, **kw)      # a second sample of the first load
+        second = load_ticks(parquet, engine_or_url=url, progress=False, **kw)      # a second sample of the first load
         kit_rate = max(kit_rate, rate(args.rows, second.duration_s))
         assert second.inserted == args.rows, second
         truncate(url)

@@ -30,3 +30,35 @@ def test_docs_api_md_is_current():
     for name in ts.__all__:
         if name != "__version__":
             assert f"## `{name}`" in text
+
+
+def _callables():
+    import inspect
+
+    for name in ts.__all__:
+        obj = getattr(ts, name)
+        if inspect.isclass(obj):
+            yield name, obj.__init__
+        elif callable(obj):
+            yield name, obj
+
+
+def test_the_database_is_named_the_same_way_everywhere():
+    """``engine_or_url`` (an Engine, a URL or None) is the first parameter of a function whose
+    subject is the database, and otherwise keyword-only; ``environ`` is always keyword-only."""
+    import inspect
+
+    wrong = []
+    for name, fn in _callables():
+        try:
+            params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+        except (TypeError, ValueError):
+            continue
+        for i, p in enumerate(params):
+            if p.name in ("url", "engine", "conn_url"):
+                wrong.append(f"{name}: {p.name} (call it engine_or_url)")
+            if p.name == "engine_or_url" and i > 0 and p.kind is not p.KEYWORD_ONLY:
+                wrong.append(f"{name}: engine_or_url is positional parameter {i + 1}")
+            if p.name == "environ" and p.kind is not p.KEYWORD_ONLY and i > 0:
+                wrong.append(f"{name}: environ is positional")
+    assert wrong == []

@@ -329,19 +329,6 @@ WHERE (r.present_minutes > 0 AND r.present_minutes < r.expected_minutes)
    OR (d.volume IS NULL AND r.day_minutes > 0)
 ORDER BY r.day, r.symbol;
 
--- name: read_minutes
-SELECT symbol, "timestamp", open, high, low, close, volume, vwap, trade_count
-FROM ohlcv_1min
-WHERE symbol = ANY(CAST(:symbols AS text[]))
-  AND "timestamp" >= CAST(:start AS timestamptz) AND "timestamp" < CAST(:end AS timestamptz)
-ORDER BY symbol, "timestamp";
-
--- name: read_daily
-SELECT symbol, date, open, high, low, close, volume, vwap, trade_count
-FROM ohlcv_daily
-WHERE symbol = ANY(CAST(:symbols AS text[])) AND date >= CAST(:start AS date) AND date <= CAST(:end AS date)
-ORDER BY symbol, date;
-
 -- name: work_mem
 -- Memory for the sorts of one build transaction (SET LOCAL), so a chunk sorts in memory.
 SELECT set_config('work_mem', :value, true);

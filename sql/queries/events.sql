@@ -28,18 +28,6 @@ WHERE e.symbol = :symbol AND e.timeframe = :timeframe AND e.pattern = ANY (CAST(
       SELECT 1 FROM unnest(CAST(:keep_ts AS timestamptz[]), CAST(:keep_patterns AS text[])) AS k (ts, pattern)
       WHERE k.ts = e."timestamp" AND k.pattern = e.pattern);
 
--- name: select_events
-SELECT symbol, "timestamp", pattern, timeframe, direction, CAST(price AS float8) AS price,
-       details, created_at, updated_at
-FROM events
-WHERE (CAST(:symbols AS text[]) IS NULL OR symbol = ANY (CAST(:symbols AS text[])))
-  AND (CAST(:patterns AS text[]) IS NULL OR pattern = ANY (CAST(:patterns AS text[])))
-  AND (CAST(:directions AS text[]) IS NULL OR direction = ANY (CAST(:directions AS text[])))
-  AND (CAST(:timeframe AS text) IS NULL OR timeframe = CAST(:timeframe AS text))
-  AND (CAST(:start AS timestamptz) IS NULL OR "timestamp" >= CAST(:start AS timestamptz))
-  AND (CAST(:end AS timestamptz) IS NULL OR "timestamp" <= CAST(:end AS timestamptz))
-ORDER BY symbol, "timestamp", pattern, timeframe;
-
 -- name: symbols_with_events
 SELECT DISTINCT symbol FROM events
 WHERE (CAST(:timeframe AS text) IS NULL OR timeframe = CAST(:timeframe AS text))

@@ -16,19 +16,12 @@ FROM ohlcv_1min
 WHERE "timestamp" >= :start AND "timestamp" < :end
 GROUP BY symbol ORDER BY symbol;
 
--- name: daily_bars_for_date
-SELECT symbol, date, open, high, low, close, volume, vwap, trade_count
-FROM ohlcv_daily WHERE date = :date ORDER BY symbol;
-
 -- name: minute_coverage
 -- Regular-session minutes present per symbol in [start, end), to compare with the calendar.
 SELECT symbol, count(*) AS minutes, sum(volume) AS volume
 FROM ohlcv_1min
 WHERE "timestamp" >= :start AND "timestamp" < :end
 GROUP BY symbol ORDER BY symbol;
-
--- name: daily_volume
-SELECT symbol, volume FROM ohlcv_daily WHERE date = :date ORDER BY symbol;
 
 -- name: quarantine_summary
 SELECT target, reason, count(*) AS rows, max(created_at) AS last_seen
@@ -43,18 +36,6 @@ FROM ticks
 WHERE "timestamp" >= :start AND "timestamp" < :end
 GROUP BY symbol, "timestamp" HAVING count(*) > 1
 ORDER BY symbol, "timestamp";
-
--- name: events_between
-SELECT symbol, "timestamp", pattern, timeframe, direction, price, details
-FROM events
-WHERE "timestamp" >= :start AND "timestamp" < :end
-ORDER BY symbol, "timestamp", pattern;
-
--- name: events_for_symbol
-SELECT symbol, "timestamp", pattern, timeframe, direction, price, details
-FROM events
-WHERE symbol = :symbol AND timeframe = :timeframe AND "timestamp" >= :start AND "timestamp" < :end
-ORDER BY "timestamp", pattern;
 
 -- name: row_counts
 SELECT 'symbols' AS table_name, count(*) AS rows FROM symbols

@@ -58,9 +58,9 @@ def compressed_chunks(url) -> dict[str, tuple[int, int]]:
 @pytest.fixture(scope="module")
 def compressed_url(new_database):
     url = new_database("timescale", label="compressed_late")
-    set_retention("ticks", "off", url)          # 2024 history stays: maintenance only recompresses
+    set_retention("ticks", "off", engine_or_url=url)          # 2024 history stays: maintenance only recompresses
     seed_symbols(url, ["LIQ"])
-    assert load_ticks(liquid_day(), url, progress=False).inserted == N
+    assert load_ticks(liquid_day(), engine_or_url=url, progress=False).inserted == N
     run_rollup(url)
     with get_engine(url).begin() as conn:
         conn.execute(sa.text("SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks('ticks') c"))
@@ -76,7 +76,7 @@ def test_late_trade_and_correction_on_a_compressed_liquid_day_update_its_bars(co
     late = pd.DataFrame({"symbol": "LIQ", "timestamp": [pd.Timestamp(f"{DAY} 15:00:00.1", tz="UTC")],
                          "price": ["150.00"], "volume": [1000], "trade_id": ["late1"], "exchange": 1})
     corrected = day.iloc[[0]].assign(correction=1)          # the day's opening trade, cancelled
-    report = load_ticks(pd.concat([late, corrected], ignore_index=True), url, progress=False)
+    report = load_ticks(pd.concat([late, corrected], ignore_index=True), engine_or_url=url, progress=False)
     assert (report.inserted, report.corrected) == (1, 1)
     run_rollup(url)
     after = pd.concat([day.assign(correction=0), late.assign(correction=0)], ignore_index=True)
@@ -95,7 +95,7 @@ def test_late_trade_and_correction_on_a_compressed_liquid_day_update_its_bars(co
 
 def test_reload_of_a_compressed_day_adds_nothing(compressed_url):
     before = stored_daily(compressed_url)
-    report = load_ticks(liquid_day(), compressed_url, progress=False)
+    report = load_ticks(liquid_day(), engine_or_url=compressed_url, progress=False)
     assert (report.inserted, report.already_present) == (0, N)
     run_rollup(compressed_url)
     assert stored_daily(compressed_url) == before

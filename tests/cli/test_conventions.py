@@ -29,7 +29,7 @@ def url(database_url):
             for k in range(0, 390, 2):
                 price = base + i * 0.3 + ((k * 7919 + i) % 23 - 11) / 10
                 rows.append((sym, day + pd.Timedelta(hours=14, minutes=30 + k), round(price, 2), 100 + k))
-    load_ticks(pd.DataFrame(rows, columns=["symbol", "timestamp", "price", "volume"]), database_url, progress=False)
+    load_ticks(pd.DataFrame(rows, columns=["symbol", "timestamp", "price", "volume"]), engine_or_url=database_url, progress=False)
     run_rollup(database_url)
     scan(["ALPH", "BRVO"], timeframe="1d", engine_or_url=database_url)
     return database_url

@@ -32,8 +32,8 @@ def seeded(tier_url):
         conn.execute(sa.text("insert into ohlcv_daily(symbol, date, open, high, low, close, volume) "
                              "values (:symbol, :date, :open, :high, :low, :close, :volume)"),
                      [dict(r, date=r["date"].date()) for r in daily.to_dict("records")])
-    splits = load_splits(DATA / "splits.json", tier_url)
-    divs = load_dividends(DATA / "dividends.csv", tier_url)
+    splits = load_splits(DATA / "splits.json", engine_or_url=tier_url)
+    divs = load_dividends(DATA / "dividends.csv", engine_or_url=tier_url)
     return tier_url, splits, divs
 
 
@@ -53,9 +53,9 @@ def test_loads_report_and_quarantine(seeded):
 
 def test_reloading_adds_nothing(seeded):
     url, _, _ = seeded
-    again = load_splits(DATA / "splits.json", url)
+    again = load_splits(DATA / "splits.json", engine_or_url=url)
     assert again.inserted == 0 and again.already_present == 3
-    again = load_dividends(DATA / "dividends.csv", url)
+    again = load_dividends(DATA / "dividends.csv", engine_or_url=url)
     assert again.inserted == 0 and again.already_present == 3
     with get_engine(url).connect() as conn:
         assert conn.execute(sa.text("select count(*) from splits")).scalar() == 3

@@ -21,7 +21,7 @@ EXPECTED_QUARANTINE = {5: "unknown_direction", 6: "unknown_timeframe", 7: "unpar
 
 
 def test_valid_rows_load_and_every_bad_row_is_quarantined(db):
-    report = load_events(DATA / "events_mixed.csv", db)
+    report = load_events(DATA / "events_mixed.csv", engine_or_url=db)
     assert (report.rows_read, report.inserted, report.already_present) == (10, 3, 0)
     assert report.rejected == {"unknown_direction": 1, "unknown_timeframe": 1, "unparsable": 2,
                                "non_positive_price": 1, "missing_value": 1, "not_finite": 1}
@@ -41,7 +41,7 @@ def test_valid_rows_load_and_every_bad_row_is_quarantined(db):
     assert hod["details"]["metadata"] == {"adjustment": "none"} and hod["details"]["parameters"] == {}
     assert scalar(db, "select count(*) from symbols where symbol in ('AAA', 'BBB')") == 2   # registered
 
-    again = load_events(DATA / "events_mixed.csv", db)
+    again = load_events(DATA / "events_mixed.csv", engine_or_url=db)
     assert (again.inserted, again.already_present) == (0, 3)
     assert scalar(db, "select count(*) from events") == 3
     assert scalar(db, "select count(*) from quarantine where target = 'events'") == 7   # not twice
@@ -50,7 +50,7 @@ def test_valid_rows_load_and_every_bad_row_is_quarantined(db):
 def test_unknown_symbols_can_be_rejected(db):
     frame = pd.DataFrame({"symbol": ["NEW"], "timestamp": ["2024-03-08"], "pattern": ["Doji"], "timeframe": ["1d"],
                           "direction": ["neutral"], "price": [10.0]})
-    report = load_events(frame, db, unknown_symbols="reject")
+    report = load_events(frame, engine_or_url=db, unknown_symbols="reject")
     assert (report.inserted, report.rejected) == (0, {"unknown_symbol": 1})
     assert scalar(db, "select count(*) from symbols where symbol = 'NEW'") == 0
 
@@ -59,11 +59,11 @@ def test_missing_columns_name_the_file(db, tmp_path):
     bad = tmp_path / "no_price.csv"
     bad.write_text("symbol,timestamp,pattern,timeframe,direction\nAAA,2024-03-08,Doji,1d,neutral\n")
     with pytest.raises(ValidationError, match=r"no_price.csv: missing column\(s\) price"):
-        load_events(bad, db)
+        load_events(bad, engine_or_url=db)
 
 
 def test_an_export_of_the_kits_events_loads_back_unchanged(db, cli_env, tmp_path):
-    load_events(DATA / "events_mixed.csv", db)
+    load_events(DATA / "events_mixed.csv", engine_or_url=db)
     before = query_events(db)[["symbol", "timestamp", "pattern", "timeframe", "direction", "price", "details"]]
     out = tmp_path / "events.csv"
 

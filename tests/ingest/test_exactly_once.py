@@ -32,8 +32,8 @@ def make_trades(path: Path, rows: int, with_ids: bool = True) -> None:
 
 
 def test_same_file_twice_adds_nothing(db):
-    first = load_ticks(DATA / "massive_trades_2024-01-02.csv.gz", db)
-    again = load_ticks(DATA / "massive_trades_2024-01-02.csv.gz", db)
+    first = load_ticks(DATA / "massive_trades_2024-01-02.csv.gz", engine_or_url=db)
+    again = load_ticks(DATA / "massive_trades_2024-01-02.csv.gz", engine_or_url=db)
     assert (first.inserted, again.inserted, again.already_present) == (6, 0, 6)
     assert scalar(db, "select count(*) from ticks") == 6
     loads = fetch(db, "select status, rows_read, inserted, already_present from ingest_loads order by id")
@@ -41,23 +41,23 @@ def test_same_file_twice_adds_nothing(db):
 
 
 def test_overlapping_files_store_the_union(db):
-    one = load_ticks(DATA / "ticks_part1.csv", db)
-    two = load_ticks(DATA / "ticks_part2.csv", db)
+    one = load_ticks(DATA / "ticks_part1.csv", engine_or_url=db)
+    two = load_ticks(DATA / "ticks_part2.csv", engine_or_url=db)
     assert (one.inserted, two.inserted, two.already_present) == (4, 2, 2)
     # part1 holds two identical trades at 14:31:00: both kept; 14:31:01 and 14:31:02 once each
     got = fetch(db, "select to_char(\"timestamp\", 'HH24:MI:SS') as t, count(*) as n from ticks group by 1 order by 1")
     assert got.values.tolist() == [["14:31:00", 2], ["14:31:01", 1], ["14:31:02", 1], ["14:31:03", 1], ["14:31:04", 1]]
     # both files at once, in the other order: nothing new
-    both = load_ticks([DATA / "ticks_part2.csv", DATA / "ticks_part1.csv"], db)
+    both = load_ticks([DATA / "ticks_part2.csv", DATA / "ticks_part1.csv"], engine_or_url=db)
     assert (both.rows_read, both.inserted, both.already_present) == (8, 0, 8)
 
 
 def test_batch_size_does_not_change_derived_ids(db, tmp_path):
     path = tmp_path / "noid.parquet"
     make_trades(path, 500, with_ids=False)
-    a = load_ticks(path, db, batch_rows=7)
+    a = load_ticks(path, engine_or_url=db, batch_rows=7)
     assert a.inserted == 500
-    b = load_ticks(path, db, batch_rows=1000)
+    b = load_ticks(path, engine_or_url=db, batch_rows=1000)
     assert (b.inserted, b.already_present) == (0, 500)
 
 
@@ -67,8 +67,8 @@ def test_partial_overlap_inside_a_batch(db, tmp_path):
     table = pq.read_table(path)
     pq.write_table(table.slice(0, 600), tmp_path / "a.parquet")
     pq.write_table(table.slice(400, 600), tmp_path / "b.parquet")
-    load_ticks(tmp_path / "a.parquet", db, batch_rows=256)
-    report = load_ticks(tmp_path / "b.parquet", db, batch_rows=256)
+    load_ticks(tmp_path / "a.parquet", engine_or_url=db, batch_rows=256)
+    report = load_ticks(tmp_path / "b.parquet", engine_or_url=db, batch_rows=256)
     assert (report.inserted, report.already_present) == (400, 200)
     assert scalar(db, "select count(*) from ticks") == 1000
     assert scalar(db, "select count(distinct trade_id) from ticks") == 1000
@@ -76,7 +76,7 @@ def test_partial_overlap_inside_a_batch(db, tmp_path):
 
 def _loader(url: str, path: Path, batch_rows: int) -> subprocess.Popen:
     code = ("import sys, json; from tickstock_research.ingest import load_ticks; "
-            "r = load_ticks(sys.argv[1], sys.argv[2], batch_rows=int(sys.argv[3]), progress=False); "
+            "r = load_ticks(sys.argv[1], engine_or_url=sys.argv[2], batch_rows=int(sys.argv[3]), progress=False); "
             "print(json.dumps(r.to_dict()))")
     return subprocess.Popen([sys.executable, "-c", code, str(path), url, str(batch_rows)], cwd=str(REPO),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -119,6 +119,6 @@ def test_killed_load_leaves_whole_batches_and_rerun_completes(db, tmp_path):
     assert 0 < stored < rows
     assert stored % batch == 0                      # only whole batches
     assert scalar(db, "select status from ingest_loads") == "running"
-    report = load_ticks(path, db, batch_rows=batch)
+    report = load_ticks(path, engine_or_url=db, batch_rows=batch)
     assert (report.inserted, report.already_present) == (rows - stored, stored)
     assert scalar(db, "select count(*) from ticks") == rows

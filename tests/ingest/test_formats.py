@@ -55,7 +55,7 @@ def _assert_ticks(url: str, expected: pd.DataFrame) -> None:
 
 
 def test_massive_trades_flat_file(db):
-    report = load_ticks(DATA / "massive_trades_2024-01-02.csv.gz", db)
+    report = load_ticks(DATA / "massive_trades_2024-01-02.csv.gz", engine_or_url=db)
     assert isinstance(report, LoadReport)
     assert (report.rows_read, report.inserted, report.already_present, report.rejected) == (6, 6, 0, {})
     expected = _expected_ticks("expected_massive_trades.csv")
@@ -88,7 +88,7 @@ def test_canonical_ticks_every_format(db, tmp_path, variant):
         source = frame.rename(columns={"volume": "size"})     # the alias works too
     else:
         source = src
-    report = load_ticks(source, db)
+    report = load_ticks(source, engine_or_url=db)
     assert (report.rows_read, report.inserted, report.rejected) == (6, 6, {})
     _assert_ticks(db, _expected_ticks("expected_ticks_basic.csv"))
 
@@ -97,14 +97,14 @@ def test_tick_frame_with_integer_ns_and_ids(db):
     frame = pd.DataFrame({"symbol": ["ETHUSD"] * 3, "timestamp": [1704205800123456789] * 3,
                           "price": [2300.123456789, 2300.5, 2300.5], "volume": [1, 2, 2],
                           "trade_id": ["a", "b", "c"], "exchange": [1, 1, 1]})
-    assert load_ticks(frame, db).inserted == 3
+    assert load_ticks(frame, engine_or_url=db).inserted == 3
     got = fetch(db, "select price::text as p, \"timestamp\" from ticks order by trade_id")
     assert got["p"].tolist() == ["2300.123456789", "2300.5", "2300.5"]
     assert (got["timestamp"] == pd.Timestamp("2024-01-02 14:30:00.123456+00:00")).all()
 
 
 def test_minute_aggs(db):
-    report = load_bars(DATA / "minute_aggs.csv", db, timeframe="1min")
+    report = load_bars(DATA / "minute_aggs.csv", engine_or_url=db, timeframe="1min")
     assert (report.target, report.rows_read, report.inserted) == ("ohlcv_1min", 6, 3)
     assert report.rejected == {"high_below_low": 1, "open_outside_range": 1, "close_outside_range": 1}
     exp = pd.read_csv(DATA / "expected_minute_aggs.csv", dtype=str)
@@ -120,7 +120,7 @@ def test_minute_aggs(db):
 
 
 def test_day_aggs_keyed_by_session_date(db):
-    report = load_bars(DATA / "day_aggs_2024-01-02.csv.gz", db, timeframe="1d")
+    report = load_bars(DATA / "day_aggs_2024-01-02.csv.gz", engine_or_url=db, timeframe="1d")
     assert (report.target, report.rows_read, report.inserted, report.rejected) == ("ohlcv_daily", 3, 3, {})
     exp = pd.read_csv(DATA / "expected_day_aggs.csv", dtype=str)
     got = fetch(db, "select symbol, date::text as date, open::text, high::text, low::text, close::text, volume, "
@@ -132,7 +132,7 @@ def test_day_aggs_keyed_by_session_date(db):
     assert got["volume"].tolist() == [int(x) for x in exp["volume"]]
     assert (got["source"] == "vendor").all()
     # again: nothing added
-    again = load_bars(DATA / "day_aggs_2024-01-02.csv.gz", db, timeframe="1d")
+    again = load_bars(DATA / "day_aggs_2024-01-02.csv.gz", engine_or_url=db, timeframe="1d")
     assert (again.inserted, again.already_present) == (0, 3)
 
 
@@ -140,17 +140,17 @@ def test_daily_bar_from_late_utc_timestamp_uses_new_york_date(db):
     # 2024-01-02 22:00 UTC is 17:00 New York on the 2nd: session date 2024-01-02, not the UTC date
     frame = pd.DataFrame({"symbol": ["AAPL"], "timestamp": [pd.Timestamp("2024-01-03 01:00", tz="UTC")],
                           "open": [1.0], "high": [2.0], "low": [0.5], "close": [1.5], "volume": [10]})
-    load_bars(frame, db, timeframe="1d")
+    load_bars(frame, engine_or_url=db, timeframe="1d")
     assert scalar(db, "select date::text from ohlcv_daily") == "2024-01-02"
 
 
 def test_bad_timeframe_is_refused(db):
     with pytest.raises(UnknownTimeframeError):
-        load_bars(DATA / "minute_aggs.csv", db, timeframe="5min")
+        load_bars(DATA / "minute_aggs.csv", engine_or_url=db, timeframe="5min")
 
 
 def test_reference_tickers_and_csv_symbols(db):
-    report = load_symbols(DATA / "reference_tickers.json", db)
+    report = load_symbols(DATA / "reference_tickers.json", engine_or_url=db)
     assert (report.rows_read, report.inserted, report.already_present) == (4, 3, 0)
     assert report.rejected == {"symbol_too_long": 1}
     got = fetch(db, "select symbol, name, exchange, market, locale, type, active, cik, composite_figi, "
@@ -160,14 +160,14 @@ def test_reference_tickers_and_csv_symbols(db):
     assert got.loc["X:BTCUSD", "market"] == "crypto" and got.loc["X:BTCUSD", "currency_symbol"] == "USD"
     assert got.loc["MSFT", "type"] == "CS" and bool(got.loc["MSFT", "active"])
     # upsert: AAPL renamed, NEWCO added; fields absent from the CSV keep their values
-    report = load_symbols(DATA / "symbols.csv", db)
+    report = load_symbols(DATA / "symbols.csv", engine_or_url=db)
     assert (report.inserted, report.already_present) == (1, 1)
     got = fetch(db, "select symbol, name, exchange, market, active from symbols order by symbol").set_index("symbol")
     assert got.loc["AAPL", "name"] == "Apple Inc. (renamed)" and got.loc["AAPL", "exchange"] == "XNAS"
     assert got.loc["NEWCO", "market"] == "otc" and not got.loc["NEWCO", "active"]
     assert scalar(db, "select count(*) from quarantine where target = 'symbols'") == 1
     # a frame without market/active columns keeps the stored market and active flag
-    load_symbols(pd.DataFrame({"ticker": ["X:BTCUSD", "NEWCO"], "name": ["Bitcoin", "NewCo"]}), db)
+    load_symbols(pd.DataFrame({"ticker": ["X:BTCUSD", "NEWCO"], "name": ["Bitcoin", "NewCo"]}), engine_or_url=db)
     got = fetch(db, "select symbol, name, market, active from symbols order by symbol").set_index("symbol")
     assert got.loc["X:BTCUSD", "market"] == "crypto" and got.loc["X:BTCUSD", "name"] == "Bitcoin"
     assert not got.loc["NEWCO", "active"] and got.loc["NEWCO", "market"] == "otc"
@@ -175,13 +175,13 @@ def test_reference_tickers_and_csv_symbols(db):
 
 def test_missing_required_column_is_a_validation_error(db):
     with pytest.raises(ValidationError, match="price"):
-        load_ticks(pd.DataFrame({"symbol": ["A"], "timestamp": [1704205800000000000], "volume": [1]}), db)
+        load_ticks(pd.DataFrame({"symbol": ["A"], "timestamp": [1704205800000000000], "volume": [1]}), engine_or_url=db)
     with pytest.raises(ValidationError):
-        load_ticks(DATA / "nope.csv", db)
+        load_ticks(DATA / "nope.csv", engine_or_url=db)
 
 
 def test_report_text_and_dict(db):
-    report = load_ticks(DATA / "bad_ticks.csv", db)
+    report = load_ticks(DATA / "bad_ticks.csv", engine_or_url=db)
     d = report.to_dict()
     assert set(d) == {"target", "sources", "rows_read", "inserted", "already_present", "rejected", "corrected", "notes",
                       "duration_s", "rows_per_second"}
@@ -193,7 +193,7 @@ def test_report_text_and_dict(db):
 def test_live_feed_messages(db):
     trades = pd.DataFrame([{"sym": "AAPL", "p": 185.5, "s": 100, "t": 1704205800123, "x": 4, "i": "77"},
                            {"sym": "AAPL", "p": 185.25, "s": 5, "t": 1704205800123}])
-    report = load_ticks(trades, db)
+    report = load_ticks(trades, engine_or_url=db)
     assert report.inserted == 2
     got = fetch(db, 'select "timestamp", price::text as p, volume from ticks order by volume')
     assert (got["timestamp"] == pd.Timestamp("2024-01-02 14:30:00.123+00:00")).all()
@@ -202,7 +202,7 @@ def test_live_feed_messages(db):
     assert ids.values.tolist() == [["~5@185.25#0", 0], ["77", 4]]
     aggs = pd.DataFrame([{"sym": "AAPL", "o": 1.0, "h": 2.0, "l": 0.5, "c": 1.5, "v": 10, "s": 1704205800000,
                           "e": 1704205860000}])
-    assert load_bars(aggs, db).inserted == 1
+    assert load_bars(aggs, engine_or_url=db).inserted == 1
     assert scalar(db, 'select "timestamp" from ohlcv_1min') == pd.Timestamp("2024-01-02 14:30+00:00")
 
 
@@ -212,14 +212,14 @@ def test_massive_trades_as_parquet_with_list_conditions(db, tmp_path):
     frame["conditions"] = [None if pd.isna(c) else [int(x) for x in c.split(",")] for c in frame["conditions"]]
     path = tmp_path / "trades.parquet"
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
-    assert load_ticks(path, db).inserted == 6
+    assert load_ticks(path, engine_or_url=db).inserted == 6
     _assert_ticks(db, _expected_ticks("expected_massive_trades.csv"))
 
 
 def test_frame_indexed_by_time(db):
     idx = pd.DatetimeIndex(["2024-01-02 14:30:00.5", "2024-01-02 14:30:01"], tz="UTC")
     frame = pd.DataFrame({"symbol": ["AAPL", "AAPL"], "price": [1.25, 1.5], "volume": [3, 4]}, index=idx)
-    assert load_ticks(frame, db).inserted == 2
+    assert load_ticks(frame, engine_or_url=db).inserted == 2
     got = fetch(db, 'select "timestamp" from ticks order by 1')["timestamp"].tolist()
     assert got == list(idx)
 
@@ -231,6 +231,6 @@ def test_prices_of_every_market_load_exactly_through_the_loader(db, tmp_path):
     csv = tmp_path / "markets.csv"
     csv.write_text("symbol,timestamp,price,volume,trade_id\n" + "".join(
         f"X:BTCUSD,2024-01-02T00:00:0{i}Z,{p},1,m{i}\n" for i, p in enumerate(prices)))
-    assert load_ticks(csv, db).inserted == len(prices)
+    assert load_ticks(csv, engine_or_url=db).inserted == len(prices)
     got = fetch(db, "select price::text as p from ticks where symbol = 'X:BTCUSD' order by trade_id")["p"].tolist()
     assert got == prices

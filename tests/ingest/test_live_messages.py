@@ -56,8 +56,8 @@ def history(db, tmp_path):
     daily = pd.DataFrame({"symbol": "BLD", "date": days.strftime("%Y-%m-%d"), "open": 20.0 + np.arange(len(days)),
                           "high": 30.0 + np.arange(len(days)), "low": 10.0, "close": 25.0, "volume": 1000 + np.arange(len(days)),
                           "vwap": 21.0})
-    load_bars(minutes, db, timeframe="1min", progress=False)
-    load_bars(daily, db, timeframe="1d", progress=False)
+    load_bars(minutes, engine_or_url=db, timeframe="1min", progress=False)
+    load_bars(daily, engine_or_url=db, timeframe="1d", progress=False)
     return db, daily
 
 

@@ -82,7 +82,7 @@ def test_one_mutated_field_is_stored_as_written_or_quarantined(database_url, tmp
     path = tmp_path / "mutated.csv"
     path.write_bytes(b",".join(c.encode() for c in COLUMNS) + b"\n"
                      + b"".join(b",".join(field_bytes(f) for f in r) + b"\n" for r in rows))
-    report = load_ticks(path, database_url, progress=False)
+    report = load_ticks(path, engine_or_url=database_url, progress=False)
     got = fetch(database_url, 'select symbol, "timestamp", price::text as price, volume, trade_id, exchange '
                               "from ticks order by trade_id")
     quarantine = fetch(database_url, "select line, reason from quarantine")

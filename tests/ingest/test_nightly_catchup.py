@@ -30,7 +30,7 @@ def ingest_step(result) -> dict:
 
 
 def test_catch_up_goes_past_bad_rows_and_an_unreadable_file(db, tmp_path):
-    set_retention("ticks", "off", db)       # the nightly's maintenance would drop 2024's aggregated ticks
+    set_retention("ticks", "off", engine_or_url=db)       # the nightly's maintenance would drop 2024's aggregated ticks
     drop = tmp_path / "drop"
     drop.mkdir()
     day_file(drop, "2024-01-02", rows_of("2024-01-02", 3))

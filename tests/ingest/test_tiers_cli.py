@@ -12,12 +12,12 @@ from .conftest import DATA, scalar, wipe
 
 def test_loads_on_each_tier(tier_url):
     wipe(tier_url)
-    assert load_symbols(DATA / "reference_tickers.json", tier_url).inserted == 3
-    t = load_ticks(DATA / "massive_trades_2024-01-02.csv.gz", tier_url, unknown_symbols="reject")
+    assert load_symbols(DATA / "reference_tickers.json", engine_or_url=tier_url).inserted == 3
+    t = load_ticks(DATA / "massive_trades_2024-01-02.csv.gz", engine_or_url=tier_url, unknown_symbols="reject")
     assert (t.inserted, t.rejected) == (6, {})
-    assert load_ticks(DATA / "massive_trades_2024-01-02.csv.gz", tier_url).already_present == 6
-    assert load_bars(DATA / "minute_aggs.csv", tier_url).inserted == 3
-    assert load_bars(DATA / "day_aggs_2024-01-02.csv.gz", tier_url, timeframe="1d").inserted == 3
+    assert load_ticks(DATA / "massive_trades_2024-01-02.csv.gz", engine_or_url=tier_url).already_present == 6
+    assert load_bars(DATA / "minute_aggs.csv", engine_or_url=tier_url).inserted == 3
+    assert load_bars(DATA / "day_aggs_2024-01-02.csv.gz", engine_or_url=tier_url, timeframe="1d").inserted == 3
     assert scalar(tier_url, "select sum(volume) from ticks") == 381
     assert scalar(tier_url, "select count(*) from ohlcv_1min where source = 'vendor'") == 3
 
@@ -52,6 +52,6 @@ def test_database_without_schema_says_what_to_do(new_database):
 
     url = new_database(None, init=False, label="ingest_empty")
     with pytest.raises(SchemaVersionError, match="tickstock db init"):
-        load_ticks(DATA / "ticks_basic.csv", url)
+        load_ticks(DATA / "ticks_basic.csv", engine_or_url=url)
     with pytest.raises(SchemaVersionError, match="tickstock db init"):
-        load_symbols(DATA / "symbols.csv", url)
+        load_symbols(DATA / "symbols.csv", engine_or_url=url)

@@ -73,7 +73,7 @@ def test_load_ticks_fails_on_a_file_of_garbage(urls, tmp_path):
 def test_load_ticks_fails_on_a_file_holding_only_the_word_garbage(urls, tmp_path):
     bad = _garbage(tmp_path / "2026-11-03.csv.gz", "garbage")
     try:
-        load_ticks(bad, urls["admin"], progress=False)
+        load_ticks(bad, engine_or_url=urls["admin"], progress=False)
     except Exception:  # noqa: BLE001 - the ingest area refuses it: the notebook must fail too
         pass
     else:
@@ -106,7 +106,7 @@ def test_data_quality_fails_on_findings_when_told_to(urls, tmp_path):
 
     from tickstock_research.ingest import load_symbols
 
-    load_symbols(pd.DataFrame({"symbol": ["QQQ1"], "market": ["stocks"], "active": [True]}), urls["admin"])
+    load_symbols(pd.DataFrame({"symbol": ["QQQ1"], "market": ["stocks"], "active": [True]}), engine_or_url=urls["admin"])
     out = tmp_path / "data_quality.ipynb"
     proc = _papermill("data_quality", out, urls["analyst"], date="2026-11-02", fail_on_findings=True)
     assert proc.returncode != 0

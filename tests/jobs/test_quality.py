@@ -33,7 +33,7 @@ def _minutes(day: str, first: str, n: int, skip: range = range(0)) -> list[pd.Ti
 @pytest.fixture(scope="module")
 def url(database_url):
     load_symbols(pd.DataFrame({"symbol": ["AAA", "BBB"], "name": ["A Co", "B Co"], "market": "stocks",
-                               "active": True}), database_url)
+                               "active": True}), engine_or_url=database_url)
     rows = []
     for sym in ("AAA", "BBB"):
         rows += [(sym, t) for t in _minutes("2026-11-25", "09:30", 390)]
@@ -42,7 +42,7 @@ def url(database_url):
     ticks = pd.DataFrame(rows, columns=["symbol", "timestamp"])
     ticks["timestamp"] = ticks["timestamp"].dt.tz_convert("UTC")
     ticks = ticks.assign(price=10.0, volume=100, exchange=11)
-    load_ticks(ticks, database_url, progress=False)
+    load_ticks(ticks, engine_or_url=database_url, progress=False)
     run_rollup(database_url)
     return database_url
 

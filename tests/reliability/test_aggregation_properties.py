@@ -44,7 +44,7 @@ def test_bars_from_random_trades_keep_the_invariants(database_url, day, trades):
     ts = [pd.Timestamp(start + dt.timedelta(seconds=s)).tz_convert("UTC") for s, _, _ in trades]
     frame = pd.DataFrame({"symbol": sym, "timestamp": ts, "price": [c / 100 for _, c, _ in trades],
                           "volume": [v for *_, v in trades]})
-    report = load_ticks(frame, database_url, progress=False)
+    report = load_ticks(frame, engine_or_url=database_url, progress=False)
     assert report.inserted == len(frame)
     build_minute_bars(f"{day}T00:00:00Z", f"{d + dt.timedelta(days=1)}T06:00:00Z", symbols=[sym],
                       engine_or_url=database_url)

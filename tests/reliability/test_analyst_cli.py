@@ -28,7 +28,7 @@ DAY = "2024-03-08"
 def world(database_url, tmp_path_factory):
     rows = [("RDA", day + pd.Timedelta(hours=14, minutes=31 + k), 50 + i + (k % 7) / 10, 10 + k)
             for i, day in enumerate(pd.bdate_range("2024-03-04", periods=5, tz="UTC")) for k in range(60)]
-    load_ticks(pd.DataFrame(rows, columns=["symbol", "timestamp", "price", "volume"]), database_url, progress=False)
+    load_ticks(pd.DataFrame(rows, columns=["symbol", "timestamp", "price", "volume"]), engine_or_url=database_url, progress=False)
     run_rollup(database_url)
     reports = tmp_path_factory.mktemp("reports")
     assert run_nightly(DAY, engine_or_url=database_url, reports_dir=reports, report=False).ok
@@ -41,7 +41,7 @@ def world(database_url, tmp_path_factory):
     (files / "events.csv").write_text("symbol,timestamp,pattern,timeframe,direction,price\n"
                                       "RDA,2024-03-08T00:00:00Z,Doji,1d,neutral,51\n")
     name = f"t_cli_{secrets.token_hex(4)}"
-    yield {"admin": database_url, "analyst": create_login(name, "analyst", database_url).url, "files": files,
+    yield {"admin": database_url, "analyst": create_login(name, "analyst", engine_or_url=database_url).url, "files": files,
            "reports": reports}
     dispose_engines()
 

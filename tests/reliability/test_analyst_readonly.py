@@ -58,15 +58,15 @@ def seeded(tier_url):
     ticks = pd.DataFrame(rows, columns=["symbol", "timestamp", "price", "volume"])
     bad = pd.DataFrame({"symbol": ["RDA"], "timestamp": [pd.Timestamp("2024-03-04 15:00", tz="UTC")],
                         "price": [-1.0], "volume": [1]})              # one quarantined row
-    load_ticks(pd.concat([ticks, bad], ignore_index=True), tier_url, progress=False)
+    load_ticks(pd.concat([ticks, bad], ignore_index=True), engine_or_url=tier_url, progress=False)
     run_rollup(tier_url)
     load_splits(pd.DataFrame({"ticker": ["RDA"], "execution_date": ["2024-03-07"], "split_from": [1],
-                              "split_to": [2]}), tier_url)
+                              "split_to": [2]}), engine_or_url=tier_url)
     load_dividends(pd.DataFrame({"ticker": ["RDB"], "ex_dividend_date": ["2024-03-06"],
-                                 "cash_amount": [0.1]}), tier_url)
+                                 "cash_amount": [0.1]}), engine_or_url=tier_url)
     scan(["RDA", "RDB"], timeframe="1d", start="2024-03-01", end="2024-03-31", engine_or_url=tier_url)
     name = f"t_ro_{secrets.token_hex(4)}"
-    login = create_login(name, "analyst", tier_url)
+    login = create_login(name, "analyst", engine_or_url=tier_url)
     yield {"admin": tier_url, "analyst": login.url, "name": name, "tier": _tier(tier_url)}
     dispose_engines()
     admin = psycopg2.connect(tier_url)
@@ -249,21 +249,21 @@ def test_the_kit_refuses_every_load_and_job_in_one_line(seeded, tmp_path):
     events_csv = tmp_path / "events.csv"
     events_csv.write_text("symbol,timestamp,pattern,timeframe,direction,price\nRDA,2024-03-11T00:00:00Z,Doji,1d,neutral,51\n")
     actions = {
-        "load_ticks": lambda: load_ticks(ticks, url, progress=False),
-        "load_bars": lambda: load_bars(bars, url, timeframe="1min", progress=False),
-        "load_symbols": lambda: load_symbols(pd.DataFrame({"ticker": ["NEWS"], "name": ["New"]}), url),
+        "load_ticks": lambda: load_ticks(ticks, engine_or_url=url, progress=False),
+        "load_bars": lambda: load_bars(bars, engine_or_url=url, timeframe="1min", progress=False),
+        "load_symbols": lambda: load_symbols(pd.DataFrame({"ticker": ["NEWS"], "name": ["New"]}), engine_or_url=url),
         "load_splits": lambda: load_splits(pd.DataFrame({"ticker": ["RDB"], "execution_date": ["2024-03-08"],
-                                                         "split_from": [1], "split_to": [3]}), url),
+                                                         "split_from": [1], "split_to": [3]}), engine_or_url=url),
         "load_dividends": lambda: load_dividends(pd.DataFrame({"ticker": ["RDA"], "ex_dividend_date": ["2024-03-08"],
-                                                               "cash_amount": [0.2]}), url),
-        "load_events": lambda: load_events(events_csv, url),
+                                                               "cash_amount": [0.2]}), engine_or_url=url),
+        "load_events": lambda: load_events(events_csv, engine_or_url=url),
         "build_minute_bars": lambda: build_minute_bars("2024-03-04", "2024-03-08", engine_or_url=url),
         "build_daily_bars": lambda: build_daily_bars("2024-03-04", "2024-03-08", engine_or_url=url),
         "run_rollup": lambda: run_rollup(url),
         "scan": lambda: scan(["RDA"], timeframe="1d", start="2024-03-01", end="2024-03-31", engine_or_url=url),
         "init_schema": lambda: init_schema(url),
         "run_maintenance": lambda: run_maintenance(url),
-        "create_login": lambda: create_login(f"t_sneak_{secrets.token_hex(3)}", "writer", url),
+        "create_login": lambda: create_login(f"t_sneak_{secrets.token_hex(3)}", "writer", engine_or_url=url),
         "run_nightly": lambda: run_nightly("2024-03-08", engine_or_url=url, report=False),
     }
     messages = {}

@@ -68,9 +68,9 @@ def counts(engine) -> dict[str, int]:
 def run_loader(loader: str, path: Path, url: str, options: str):
     kwargs = dict(kv.split("=", 1) for kv in options.split(";") if kv)
     if loader == "ticks":
-        return load_ticks(path, url, progress=False, **kwargs)
+        return load_ticks(path, engine_or_url=url, progress=False, **kwargs)
     if loader.startswith("bars"):
-        return load_bars(path, url, timeframe=loader.split("_")[1], progress=False, **kwargs)
+        return load_bars(path, engine_or_url=url, timeframe=loader.split("_")[1], progress=False, **kwargs)
     return {"symbols": load_symbols, "splits": load_splits, "dividends": load_dividends,
             "events": load_events}[loader](path, url, **kwargs)
 
@@ -122,8 +122,8 @@ def test_bad_input(case, corpus, database_url):
 
 def test_sql_text_is_stored_verbatim_and_tables_survive(corpus, database_url):
     engine = get_engine(database_url)
-    load_ticks(corpus / "ticks_sql_symbols.csv", database_url, progress=False)
-    load_ticks(corpus / "ticks'; DROP TABLE ticks;--.csv", database_url, progress=False)
+    load_ticks(corpus / "ticks_sql_symbols.csv", engine_or_url=database_url, progress=False)
+    load_ticks(corpus / "ticks'; DROP TABLE ticks;--.csv", engine_or_url=database_url, progress=False)
     with engine.connect() as conn:
         symbols = set(conn.execute(text("select symbol from ticks")).scalars())
         sources = set(conn.execute(text("select source from quarantine")).scalars())

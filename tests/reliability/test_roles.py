@@ -32,13 +32,13 @@ PACKAGE = Path(__file__).resolve().parents[2] / "tickstock_research"
 def analyst(database_url):
     frame = pd.DataFrame({"symbol": "ROLE", "timestamp": pd.date_range("2024-01-03 14:30", periods=30, freq="min", tz="UTC"),
                           "price": 10.0, "volume": 5})
-    load_ticks(frame, database_url, progress=False)
+    load_ticks(frame, engine_or_url=database_url, progress=False)
     build_minute_bars("2024-01-03", "2024-01-03", engine_or_url=database_url)
     build_daily_bars("2024-01-03", "2024-01-03", engine_or_url=database_url)
     admin = psycopg2.connect(database_url)
     admin.autocommit = True
     name = f"t_analyst_{secrets.token_hex(4)}"
-    url = create_login(name, "analyst", database_url).url     # the kit's own way to make an analyst login
+    url = create_login(name, "analyst", engine_or_url=database_url).url     # the kit's own way to make an analyst login
     assert make_url(url).username == name and make_url(url).database == make_url(database_url).database
     yield url
     dispose_engines()
@@ -113,7 +113,7 @@ def test_analyst_cannot_load_or_build_through_the_kit(analyst, database_url):
     frame = pd.DataFrame({"symbol": ["ROLE"], "timestamp": [pd.Timestamp("2024-01-04 15:00", tz="UTC")],
                           "price": [11.0], "volume": [1]})
     with pytest.raises(TickstockError) as info:
-        load_ticks(frame, analyst, progress=False)
+        load_ticks(frame, engine_or_url=analyst, progress=False)
     assert "permission denied" in str(info.value) and password not in str(info.value)
     with pytest.raises(Exception, match="permission denied") as info:
         build_minute_bars("2024-01-03", "2024-01-03", engine_or_url=analyst)
@@ -243,4 +243,4 @@ def test_a_writer_login_from_the_cli_and_name_checks(database_url, cli_env):
         admin.close()
     for bad in ("Robert'); DROP TABLE ticks;--", "UPPER", "1abc", ""):
         with pytest.raises(TickstockError, match="not valid"):
-            create_login(bad, "analyst", database_url)
+            create_login(bad, "analyst", engine_or_url=database_url)

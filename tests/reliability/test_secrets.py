@@ -120,7 +120,7 @@ def test_exceptions_and_cli_errors_hold_no_password(user_url, cli_env, case):
     assert isinstance(info.value, TickstockError), repr(info.value)
     assert not leaked(str(info.value)) and not leaked(repr(info.value))
     with pytest.raises(TickstockError) as info:
-        load_ticks(Path(__file__).resolve().parents[1] / "data" / "ingest" / "ticks_basic.csv", url, progress=False)
+        load_ticks(Path(__file__).resolve().parents[1] / "data" / "ingest" / "ticks_basic.csv", engine_or_url=url, progress=False)
     assert not leaked(str(info.value))
     proc = tickstock(["ingest", "ticks", "--no-progress",
                       str(Path(__file__).resolve().parents[1] / "data" / "ingest" / "ticks_basic.csv")], cli_env, url)

@@ -66,7 +66,7 @@ def retentions(tier: str):
 def backfilled(tier_url):
     with get_engine(tier_url).begin() as conn:
         conn.execute(sa.text("INSERT INTO symbols (symbol) VALUES ('BKF') ON CONFLICT DO NOTHING"))
-    report = load_ticks(backfill(), tier_url, progress=False)
+    report = load_ticks(backfill(), engine_or_url=tier_url, progress=False)
     assert report.inserted == len(backfill())
     assert any("older than the retention horizon (1 year" in n for n in report.notes), report.notes
     return tier_url
@@ -91,7 +91,7 @@ def test_nothing_unaggregated_is_dropped_then_exactly_the_dry_run_goes(backfille
     # a late trade for an old day, loaded after the rollup: its unit stays until aggregated
     late_ts = frame.loc[old, "timestamp"].iloc[10] + pd.Timedelta(minutes=30)
     late = frame.iloc[[0]].assign(timestamp=late_ts, trade_id="late")
-    load_ticks(late, url, progress=False)
+    load_ticks(late, engine_or_url=url, progress=False)
     ticks_before, minutes_before, daily_before = counts(url)
 
     dry = run_maintenance(url, dry_run=True)
@@ -126,15 +126,15 @@ def test_nothing_unaggregated_is_dropped_then_exactly_the_dry_run_goes(backfille
 def test_horizons_are_settings_that_can_be_changed_or_turned_off(backfilled):
     url = backfilled
     with pytest.raises(ConfigurationError, match="positive interval"):
-        set_retention("ticks", "soon", url)
+        set_retention("ticks", "soon", engine_or_url=url)
     with pytest.raises(ConfigurationError, match="positive interval"):
-        set_retention("ticks", "-1 day", url)
+        set_retention("ticks", "-1 day", engine_or_url=url)
     with pytest.raises(ConfigurationError, match="retention applies to"):
-        set_retention("events", "1 day", url)
-    assert set_retention("ticks", "off", url)["ticks"] == "off"
+        set_retention("events", "1 day", engine_or_url=url)
+    assert set_retention("ticks", "off", engine_or_url=url)["ticks"] == "off"
     report = run_maintenance(url, dry_run=True)
     assert report.retention == [] and "ticks: retention off" in str(report)
-    assert set_retention("ticks", "1 year", url)["ticks"] == "1 year"
+    assert set_retention("ticks", "1 year", engine_or_url=url)["ticks"] == "1 year"
 
 
 def test_cli_retention_info_and_dry_run(backfilled, cli_env):
@@ -158,4 +158,4 @@ def test_cli_retention_info_and_dry_run(backfilled, cli_env):
     assert listed == expected and listed
     real = run_maintenance(url)
     assert [f"{u.table} [{u.start} .. {u.end}) {u.rows} row(s)" for u in real.dropped] == listed
-    set_retention("ticks", "1 year", url)
+    set_retention("ticks", "1 year", engine_or_url=url)

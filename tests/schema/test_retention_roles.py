@@ -23,10 +23,10 @@ from tickstock_research.schema.roles import create_login
 def analyst(database_url):
     old = pd.Timestamp.now(tz="UTC").normalize() - pd.Timedelta(days=500) + pd.Timedelta(hours=15)
     frame = pd.DataFrame({"symbol": "RRL", "timestamp": [old], "price": "10", "volume": [5], "trade_id": ["r1"]})
-    load_ticks(frame, database_url, progress=False)
+    load_ticks(frame, engine_or_url=database_url, progress=False)
     run_rollup(database_url)
     name = f"t_analyst_{secrets.token_hex(4)}"
-    url = create_login(name, "analyst", database_url).url
+    url = create_login(name, "analyst", engine_or_url=database_url).url
     yield url
     dispose_engines()
     admin = psycopg2.connect(database_url)

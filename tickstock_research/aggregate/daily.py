@@ -7,7 +7,7 @@ to SQL as arrays. ``regular`` is 09:30-16:00 New York (13:00 on early closes), `
 04:00-20:00 (17:00 after an early close), ``all`` the whole exchange-local date. Holidays and
 weekends have no session, hence no row; daylight-saving changes are the calendar's business.
 
->>> build_daily_bars("2024-11-25", "2024-11-29", ["SPY"], url)   # doctest: +SKIP
+>>> build_daily_bars("2024-11-25", "2024-11-29", ["SPY"], engine_or_url=url) # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def build_daily_windows(engine, windows: pd.DataFrame, report: BuildReport) -> B
 
 def build_daily_bars(start: TimestampLike | Iterable[TimestampLike], end: TimestampLike | None = None,
                      symbols: str | Iterable[str] | None = None, session: SessionFilter = "regular",
-                     engine_or_url: EngineOrURL = None) -> BuildReport:
+                     *, engine_or_url: EngineOrURL = None) -> BuildReport:
     """Build ``ohlcv_daily`` from ``ohlcv_1min`` for the session dates in [start, end] (inclusive).
 
     ``start`` may instead be a list of session dates (``end`` None). Sessions come from each
@@ -102,7 +102,7 @@ def build_daily_bars(start: TimestampLike | Iterable[TimestampLike], end: Timest
     it for that filter and computes the others from the minutes): a build with another filter
     raises ConfigurationError rather than overwrite the stored bars.
 
-    >>> build_daily_bars("2024-11-29", "2024-11-29", ["SPY"], url=url).bars   # doctest: +SKIP
+    >>> build_daily_bars("2024-11-29", "2024-11-29", ["SPY"], engine_or_url=url).bars   # doctest: +SKIP
     1
     """
     check_session_filter(session)

@@ -113,7 +113,7 @@ def time_chunks(lo: pd.Timestamp, hi: pd.Timestamp, chunk: pd.Timedelta = DAY) -
 
 
 def build_minute_bars(start: TimestampLike, end: TimestampLike, symbols: str | Iterable[str] | None = None,
-                      engine_or_url: EngineOrURL = None, *, chunk: str | pd.Timedelta = "1D",
+                      *, engine_or_url: EngineOrURL = None, chunk: str | pd.Timedelta = "1D",
                       work_mem: str | None = WORK_MEM, parallel: int = 2) -> BuildReport:
     """Build ``ohlcv_1min`` from ``ticks`` for [start, end) and the given symbols (all if None).
 
@@ -124,7 +124,7 @@ def build_minute_bars(start: TimestampLike, end: TimestampLike, symbols: str | I
     disjoint time ranges, so they never touch the same rows); the default 2 builds 5M ticks
     about 1.4x faster than 1 on a 2-core machine (benchmarks/aggregate.py).
 
-    >>> build_minute_bars("2024-11-29", "2024-11-29", ["SPY"], url).bars   # doctest: +SKIP
+    >>> build_minute_bars("2024-11-29", "2024-11-29", ["SPY"], engine_or_url=url).bars   # doctest: +SKIP
     210
     """
     timer = Timer()

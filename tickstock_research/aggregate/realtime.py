@@ -32,9 +32,8 @@ from ..db.engine import get_engine
 from ..errors import ValidationError
 from ..sessions import exchange_tz, session_bounds, sessions, to_utc
 from ..sessions.calendar import check_session_filter
-from ..sqlfiles import query
 from ..types import EngineOrURL, SessionFilter, TimestampLike
-from ._common import FAMILY, symbol_calendars, symbol_list
+from ._common import symbol_calendars, symbol_list
 from .live_checks import Rejected, check_bar, check_trade
 
 BAR_COLUMNS = ["symbol", "timestamp", "open", "high", "low", "close", "volume", "vwap", "trade_count"]
@@ -317,7 +316,7 @@ class DataBlender:
     """
 
     def __init__(self, symbols: str | Iterable[str], timeframe: str = "1min", start: TimestampLike | None = None,
-                 engine_or_url: EngineOrURL = None, session: SessionFilter = "regular", lateness: str = "0s"):
+                 *, engine_or_url: EngineOrURL = None, session: SessionFilter = "regular", lateness: str = "0s"):
         check_session_filter(session)
         self.symbols = symbol_list(symbols) or []
         if not self.symbols:
@@ -383,19 +382,25 @@ class DataBlender:
                                                                                   ignore_index=True)
 
     def _read_history(self) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+        """Stored minutes (every minute of the sessions from the day before ``start``) and daily
+        bars (for the blender's session filter) per symbol, read by :class:`HistoricalLoader`,
+        so the stored-daily-session rule is the reader's: daily bars of another session filter
+        than the stored one are built from the minutes."""
         if self._history is None:
+            from ..load import HistoricalLoader
+
+            loader = HistoricalLoader(self.engine)
             end = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=2)
             lo = pd.Timestamp(self.start).tz_localize("UTC") - pd.Timedelta(days=1)
-            with self.engine.connect() as conn:
-                res = conn.execute(query(FAMILY, "read_minutes"), {"symbols": self.symbols, "start": lo.to_pydatetime(),
-                                                                    "end": end.to_pydatetime()})
-                mins = pd.DataFrame(res.all(), columns=BAR_COLUMNS)
-                res = conn.execute(query(FAMILY, "read_daily"), {"symbols": self.symbols, "start": self.start,
-                                                                  "end": end.date()})
-                days = pd.DataFrame(res.all(), columns=["symbol", "date"] + BAR_COLUMNS[2:])
-            if not mins.empty:
-                mins["timestamp"] = pd.DatetimeIndex(mins["timestamp"]).tz_convert("UTC")
-            self._history = {s: (mins[mins["symbol"] == s], days[days["symbol"] == s]) for s in self.symbols}
+            mins = loader.bars(self.symbols, "1min", lo, end, session="all", by_symbol=True)
+            days = loader.bars(self.symbols, "1d", self.start, end.date(), session=self.session, by_symbol=True)
+            self._history = {}
+            for s in self.symbols:
+                m = mins[s].reset_index()[BAR_COLUMNS]
+                m["timestamp"] = pd.DatetimeIndex(m["timestamp"]).tz_convert("UTC")
+                d = days[s].reset_index()
+                d["date"] = [t.date() for t in pd.to_datetime(d["date"])]
+                self._history[s] = (m.reset_index(drop=True), d[["symbol", "date"] + BAR_COLUMNS[2:]])
         return self._history
 
     def frame(self, symbol: str | None = None, include_open: bool = True) -> pd.DataFrame:

@@ -200,7 +200,7 @@ def _gaps(conn: Connection, windows: pd.DataFrame) -> pd.DataFrame:
 
 
 def gap_report(start: TimestampLike, end: TimestampLike, symbols: str | Iterable[str] | None = None,
-               session: SessionFilter = "regular", engine_or_url: EngineOrURL = None) -> pd.DataFrame:
+               session: SessionFilter = "regular", *, engine_or_url: EngineOrURL = None) -> pd.DataFrame:
     """Gaps and reconciliation problems for the session dates in [start, end].
 
     One row per problem: ``missing_minutes`` (a symbol with at least one regular-session

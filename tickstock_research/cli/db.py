@@ -97,7 +97,7 @@ def url(args) -> int:
 def login(args) -> int:
     from ..schema.roles import create_login
 
-    login = create_login(args.name, args.role, _url(args), reset_password=args.reset_password)
+    login = create_login(args.name, args.role, engine_or_url=_url(args), reset_password=args.reset_password)
     print(login, file=sys.stderr)
     print(login.url)
     return 0
@@ -138,7 +138,7 @@ def retention(args) -> int:
         raise ConfigurationError("tickstock db retention: give the table and its horizon (e.g. ticks '2 years', or ticks off)")
     url = _url(args)
     if args.table:
-        current = set_retention(args.table, args.age, url)
+        current = set_retention(args.table, args.age, engine_or_url=url)
     else:
         engine = get_engine(url)
         with engine.connect() as conn:

@@ -60,27 +60,27 @@ def _progress(args):
 
 
 def ticks(args) -> int:
-    return _show(args, load_ticks(args.paths, args.url, unknown_symbols=args.unknown_symbols,
+    return _show(args, load_ticks(args.paths, engine_or_url=args.url, unknown_symbols=args.unknown_symbols,
                                   batch_rows=args.batch_rows, progress=_progress(args), tz=args.tz))
 
 
 def bars(args) -> int:
-    return _show(args, load_bars(args.paths, args.url, timeframe=args.timeframe, unknown_symbols=args.unknown_symbols,
+    return _show(args, load_bars(args.paths, engine_or_url=args.url, timeframe=args.timeframe, unknown_symbols=args.unknown_symbols,
                                  batch_rows=args.batch_rows, progress=_progress(args), tz=args.tz))
 
 
 def symbols(args) -> int:
-    return _show(args, load_symbols(args.paths, args.url))
+    return _show(args, load_symbols(args.paths, engine_or_url=args.url))
 
 
 def corporate(args) -> int:
     from ..ingest import load_dividends, load_splits
 
     loader = load_splits if args.kind == "splits" else load_dividends
-    report = loader(args.paths, args.url, unknown_symbols=args.unknown_symbols)
+    report = loader(args.paths, engine_or_url=args.url, unknown_symbols=args.unknown_symbols)
     print(json.dumps(report.to_dict(), indent=2, default=str) if args.json else report)
     return 0
 
 
 def events(args) -> int:
-    return _show(args, load_events(args.paths, args.url, unknown_symbols=args.unknown_symbols))
+    return _show(args, load_events(args.paths, engine_or_url=args.url, unknown_symbols=args.unknown_symbols))

@@ -114,7 +114,7 @@ def permission_denied(engine: Engine, exc: BaseException) -> ReadOnlyError:
                          f"{NEEDS['writer']}, schema changes and retention {NEEDS['admin']}")
 
 
-def get_engine(engine_or_url: Engine | str | URL | None = None, environ: Mapping[str, str] | None = None) -> Engine:
+def get_engine(engine_or_url: Engine | str | URL | None = None, *, environ: Mapping[str, str] | None = None) -> Engine:
     """Return an Engine for an Engine, a URL or None (configured URL, else the local cluster).
 
     Engines made from URLs are cached per URL, so notebooks and jobs share a pool. A caller's

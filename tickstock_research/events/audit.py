@@ -166,8 +166,7 @@ def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None
     if daily:
         ev_start, ev_end = start, end
     else:
-        lo, hi = intraday_bounds(start, end)
-        ev_start, ev_end = lo, (hi - pd.Timedelta(microseconds=1)) if hi is not None else None
+        ev_start, ev_end = intraday_bounds(start, end)      # half-open, as the reader reads
     events = query_events(engine, symbols=symbols, patterns=patterns, start=ev_start, end=ev_end, timeframe=tf)
     if symbols is None:
         chosen = sorted(events["symbol"].unique())

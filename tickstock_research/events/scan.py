@@ -100,7 +100,7 @@ def detect_all(bars: pd.DataFrame, patterns: Iterable[Pattern], timeframe: str) 
 
 def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str | None = None,
          timeframe: str = "1d", start: TimestampLike | None = None, end: TimestampLike | None = None,
-         engine_or_url: EngineOrURL = None, *, adjustment: str | None = "splits",
+         *, engine_or_url: EngineOrURL = None, adjustment: str | None = "splits",
          session: SessionFilter | None = None, batch: int = 50, client=None, states: str = "onset") -> ScanReport:
     """Scan ``symbols`` with ``patterns`` (default: every registered pattern accepting the
     timeframe) over [start, end] and record the detections in ``events``.

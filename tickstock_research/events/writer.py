@@ -20,58 +20,29 @@ from typing import Iterable
 
 import pandas as pd
 
-from ..db.engine import get_engine
-from ..errors import ValidationError
-from ..ingest.event_store import FAMILY, WriteCounts, event_details, remove_stale_events, utc_timestamp, write_events  # noqa: F401 (the store, re-exported)
-from ..patterns.base import timeframe_kind
-from ..sessions import to_utc
-from ..sqlfiles import query
-from ..symbols import parse_symbols
-from ..types import DIRECTIONS, EngineOrURL, TimestampLike
+from ..ingest.event_store import WriteCounts, event_details, remove_stale_events, utc_timestamp, write_events  # noqa: F401 (the store, re-exported)
+from ..types import EngineOrURL, TimestampLike
 
-
-def _list(value: str | Iterable[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _end_bound(end):
-    if end is None:
-        return None
-    ts = to_utc(end)
-    bare = (isinstance(end, str) and len(end.strip()) <= 10) or (hasattr(end, "year") and not hasattr(end, "hour"))
-    if bare:
-        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    return ts.to_pydatetime()
+#: The columns of :func:`query_events` (the reader's event columns, with the time as a column).
+QUERY_COLUMNS = ["symbol", "timestamp", "pattern", "timeframe", "direction", "price", "details",
+                 "created_at", "updated_at"]
 
 
 def query_events(engine_or_url: EngineOrURL = None, *, symbols: str | Iterable[str] | None = None,
                  patterns: str | Iterable[str] | None = None, direction: str | Iterable[str] | None = None,
                  start: TimestampLike | None = None, end: TimestampLike | None = None,
-                 timeframe: str | None = None) -> pd.DataFrame:
-    """Events filtered by symbol(s), pattern(s), direction(s), timeframe and time [start, end].
+                 timeframe: str | Iterable[str] | None = None) -> pd.DataFrame:
+    """Events filtered by symbol(s), pattern(s), direction(s), timeframe(s) and time [start, end).
 
-    Returns columns symbol, timestamp (UTC), pattern, timeframe, direction, price (float),
-    details (dict), created_at, updated_at, sorted by symbol and time. Naive bounds are UTC;
-    an ``end`` given as a bare date includes that whole (UTC) day.
+    The rows of :meth:`HistoricalLoader.events` (the one reader of ``events``, so bounds mean
+    the same everywhere: a bare date is a whole UTC day, an end time is excluded), with the
+    time as a column: symbol, timestamp (UTC), pattern, timeframe, direction, price (float),
+    details (dict), created_at, updated_at, sorted by symbol and time.
 
     >>> query_events(url, symbols=["AAPL"], patterns="Doji", start="2024-01-01")  # doctest: +SKIP
     """
-    engine = get_engine(engine_or_url)
-    params = {"symbols": parse_symbols(symbols), "patterns": _list(patterns), "directions": _list(direction),
-              "timeframe": timeframe_kind(timeframe)[0] if timeframe else None,
-              "start": to_utc(start).to_pydatetime() if start is not None else None,
-              "end": _end_bound(end)}
-    if params["directions"]:
-        bad = set(params["directions"]) - set(DIRECTIONS)
-        if bad:
-            raise ValidationError(f"unknown direction(s) {sorted(bad)}; expected {', '.join(DIRECTIONS)}")
-    with engine.connect() as conn:
-        result = conn.execute(query(FAMILY, "select_events"), params)
-        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    if frame.empty:
-        frame = frame.astype({"price": "float64"})
-    for col in ("timestamp", "created_at", "updated_at"):
-        frame[col] = pd.to_datetime(frame[col], utc=True)
-    return frame
+    from ..load import HistoricalLoader
+
+    frame = HistoricalLoader(engine_or_url).events(symbols, patterns, start, end, timeframe=timeframe,
+                                                   direction=direction)
+    return frame.reset_index()[QUERY_COLUMNS]

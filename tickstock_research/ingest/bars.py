@@ -92,7 +92,7 @@ def layout_timeframe(sources: list[Source]) -> str | None:
     return next(iter(found), None)
 
 
-def load_bars(source: SourceLike, engine_or_url: EngineOrURL = None, *, timeframe: Timeframe | None = None,
+def load_bars(source: SourceLike, *, engine_or_url: EngineOrURL = None, timeframe: Timeframe | None = None,
               unknown_symbols: UnknownSymbolPolicy = "register", batch_rows: int = DEFAULT_BATCH_ROWS,
               progress: bool | None = None, calendar: str | None = None, tz: str | None = None) -> LoadReport:
     """Load vendor OHLCV bars: ``timeframe="1min"`` into ``ohlcv_1min`` or ``"1d"`` into

@@ -200,7 +200,7 @@ def _quarantine(conn: Connection, kind: str, name: str, digest: str, bad: pd.Dat
                    "raw": raw} for line, reason, raw in zip(bad["_line"], bad["_reason"], bad["_raw"])])
 
 
-def load_splits(source: Source, engine_or_url: EngineOrURL = None, *,
+def load_splits(source: Source, *, engine_or_url: EngineOrURL = None,
                 unknown_symbols: UnknownSymbolPolicy = "register") -> LoadReport:
     """Load splits from a DataFrame, CSV or Massive ``/v3/reference/splits`` JSON pages.
 
@@ -210,7 +210,7 @@ def load_splits(source: Source, engine_or_url: EngineOrURL = None, *,
     return _load("splits", source, engine_or_url, unknown_symbols)
 
 
-def load_dividends(source: Source, engine_or_url: EngineOrURL = None, *,
+def load_dividends(source: Source, *, engine_or_url: EngineOrURL = None,
                    unknown_symbols: UnknownSymbolPolicy = "register") -> LoadReport:
     """Load cash dividends from a DataFrame, CSV or Massive ``/v3/reference/dividends`` JSON pages.
 

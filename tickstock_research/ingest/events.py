@@ -41,7 +41,7 @@ REQUIRED = ["symbol", "timestamp", "pattern", "timeframe", "direction", "price"]
 PATTERN_MAX = 50
 
 
-def load_events(source: SourceLike, engine_or_url: EngineOrURL = None, *,
+def load_events(source: SourceLike, *, engine_or_url: EngineOrURL = None,
                 unknown_symbols: UnknownSymbolPolicy = "register") -> LoadReport:
     """Load pattern events into ``events`` from a DataFrame, CSV or Parquet file(s).
 

@@ -33,7 +33,7 @@ _SYMBOL_WIDTH = {"symbol": 20, "name": 200, "exchange": 20, "market": 20, "local
                  "currency_symbol": 5, "type": 20, "cik": 20, "composite_figi": 50, "share_class_figi": 50}
 
 
-def load_symbols(source: SourceLike, engine_or_url: EngineOrURL = None) -> LoadReport:
+def load_symbols(source: SourceLike, *, engine_or_url: EngineOrURL = None) -> LoadReport:
     """Insert or update ``symbols`` from a DataFrame, CSV or Massive ``/v3/reference/tickers`` JSON
     pages (their ``results`` list). Fields missing from the input keep their stored values.
 

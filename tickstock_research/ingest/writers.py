@@ -433,7 +433,7 @@ def _progress_bar(progress: bool | None, total: int | None, table: str):
                 delay=0 if progress else 2.0, leave=False)
 
 
-def load_ticks(source: SourceLike, engine_or_url: EngineOrURL = None, *,
+def load_ticks(source: SourceLike, *, engine_or_url: EngineOrURL = None,
                unknown_symbols: UnknownSymbolPolicy = "register", batch_rows: int = DEFAULT_BATCH_ROWS,
                progress: bool | None = None, tz: str | None = None) -> LoadReport:
     """Load trades into ``ticks``, exactly once, from a DataFrame, CSV/CSV.gz/Parquet file(s) or a

@@ -75,7 +75,7 @@ class ReportContext:
 
 
 def context(date: str | dt.date | None = None, summary_path: str | None = None, symbols: Sequence[str] | str | None = None,
-            engine_or_url=None) -> ReportContext:
+            *, engine_or_url=None) -> ReportContext:
     """Open the report's context: engine from ``TICKSTOCK_DATABASE_URL`` (or the embedded
     database), and the nightly job's summary JSON when given."""
     if not date:
@@ -94,6 +94,27 @@ def frame(sql_name: str, ctx: ReportContext, params: dict, family: str = "querie
     with ctx.engine.connect() as conn:
         result = conn.execute(query(family, sql_name), params)
         return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+
+
+DAILY_COLUMNS = ["symbol", "date", "open", "high", "low", "close", "volume", "vwap", "trade_count"]
+
+
+def stored_daily_bars(ctx: ReportContext) -> pd.DataFrame:
+    """The stored daily bars of the context's date (its symbols, else every symbol), read by
+    :class:`HistoricalLoader` for the session filter they were built for."""
+    from ..load import HistoricalLoader
+    from ..schema.settings import daily_session
+
+    loader = HistoricalLoader(ctx.engine)
+    known = set(loader.symbols()["symbol"])
+    wanted = [s for s in (ctx.symbols or sorted(known)) if s in known]
+    if not wanted:
+        return pd.DataFrame(columns=DAILY_COLUMNS)
+    with ctx.engine.connect() as conn:
+        session = daily_session(conn)
+    bars = loader.bars(wanted, "1d", ctx.date, ctx.date, session=session).reset_index()
+    bars["date"] = [t.date() for t in pd.to_datetime(bars["date"])]
+    return bars[DAILY_COLUMNS]
 
 
 def only(table: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:

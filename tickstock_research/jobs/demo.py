@@ -60,7 +60,7 @@ def run_demo(*, seed: int = 7, symbols: int = 30, days: int = 78, end: Timestamp
     echo(str(market))
 
     t = time.perf_counter()
-    engine = get_engine(engine_or_url, environ)
+    engine = get_engine(engine_or_url, environ=environ)
     echo(str(init_schema(engine)))
     result.timings["schema"] = time.perf_counter() - t
 

@@ -71,7 +71,7 @@ class LoadRun:
         return f"<p><b>Loaded</b> {escape(self.summary())}</p>"
 
 
-def load_files(source: str | Path | None, tickers: str | Path | None = None, engine_or_url=None) -> LoadRun:
+def load_files(source: str | Path | None, tickers: str | Path | None = None, *, engine_or_url=None) -> LoadRun:
     """Load reference-ticker pages (``tickers``, and any ``.json`` in ``source``), then the trade
     files of ``source`` (a file or a folder), with :func:`~tickstock_research.ingest.load_symbols`
     and :func:`~tickstock_research.ingest.load_ticks`. Any failure raises (one line, the file
@@ -85,7 +85,7 @@ def load_files(source: str | Path | None, tickers: str | Path | None = None, eng
     trades = [p for p in files if p.suffix != ".json"]
     run = LoadRun()
     for path in pages:
-        run.loads.append((path.name, "tickers", load_symbols(path, engine)))
+        run.loads.append((path.name, "tickers", load_symbols(path, engine_or_url=engine)))
     for path in trades:
-        run.loads.append((path.name, "trades", load_ticks(path, engine, progress=False)))
+        run.loads.append((path.name, "trades", load_ticks(path, engine_or_url=engine, progress=False)))
     return run

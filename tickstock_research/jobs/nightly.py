@@ -98,8 +98,8 @@ def lock_name(day: dt.date) -> str:
 
 
 def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str | None = None,
-                engine_or_url: EngineOrURL = None, drop_folder: str | Path | None = None,
-                reports_dir: str | Path = "reports", environ: Mapping[str, str] | None = None, *,
+                *, engine_or_url: EngineOrURL = None, drop_folder: str | Path | None = None,
+                reports_dir: str | Path = "reports", environ: Mapping[str, str] | None = None,
                 catch_up: bool = True, report: bool = True, notebook: str | Path | None = None,
                 timeframes: Sequence[str] = ("1d",), lookback_sessions: int = LOOKBACK_SESSIONS,
                 timeout: int = 900, client=None, expect_files: bool = False) -> NightlyResult:
@@ -121,7 +121,7 @@ def run_nightly(date: TimestampLike | None = None, symbols: Sequence[str] | str 
     check_drop_folder(drop_folder)
     day = to_date(date) if date is not None else default_date()
     syms = parse_symbols(symbols)
-    engine = get_engine(engine_or_url, environ)
+    engine = get_engine(engine_or_url, environ=environ)
     result = NightlyResult(day, "ok")
     require(engine, "the nightly job", "writer")
     if not is_session(day):

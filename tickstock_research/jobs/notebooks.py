@@ -75,7 +75,7 @@ def load_ticks() -> nbformat.NotebookNode:
                         'tickers: str = ""  # a reference-tickers JSON file to load first (optional)',
                         'date: str = ""  # session date to summarise afterwards (empty: the last session)'),
                 _setup(),
-                _code("ctx = r.context(date)\nloaded = r.load_files(source, tickers, ctx.engine)\nloaded"),
+                _code("ctx = r.context(date)\nloaded = r.load_files(source, tickers, engine_or_url=ctx.engine)\nloaded"),
                 _md("## Load reports"), _code("loaded.table()"),
                 _md("## What the session holds now"), _code("r.bars_built(ctx)")])
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import TickstockError
 from ..sessions import calendar_for
-from .context import ReportContext, frame, only
+from .context import ReportContext, frame, only, stored_daily_bars
 
 COVERAGE_COLUMNS = ["symbol", "minutes", "expected_minutes", "missing_minutes", "status"]
 CHECK_COLUMNS = ["check", "findings", "status", "detail"]
@@ -69,7 +69,7 @@ def reconciliation(ctx: ReportContext) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     r0, r1 = ctx.bounds("regular")
     mins = frame("minute_coverage", ctx, {"start": r0, "end": r1}).rename(columns={"volume": "minutes_volume"})
-    daily = frame("daily_volume", ctx, {"date": ctx.date}).rename(columns={"volume": "daily_volume"})
+    daily = stored_daily_bars(ctx)[["symbol", "volume"]].rename(columns={"volume": "daily_volume"})
     rec = mins[["symbol", "minutes_volume"]].merge(daily, on="symbol", how="outer").fillna(0)
     rec["difference"] = rec["daily_volume"].astype("int64") - rec["minutes_volume"].astype("int64")
     return only(rec.loc[rec["difference"] != 0, cols], ctx)

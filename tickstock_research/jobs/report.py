@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..db.url import display_url
 from ..sqlfiles import query
-from .context import ReportContext, context  # noqa: F401 (notebooks: r.context)
+from .context import ReportContext, context, stored_daily_bars  # noqa: F401 (notebooks: r.context)
 from .context import frame as _frame
 from .context import only as _only
 from .loads import load_files  # noqa: F401 (notebooks: r.load_files)
@@ -211,7 +211,7 @@ def bars_built(ctx: ReportContext) -> pd.DataFrame:
     r0, r1 = ctx.bounds("regular")
     ticks = _frame("ticks_by_symbol", ctx, {"start": e0, "end": e1})
     minutes = _frame("minute_bars_by_symbol", ctx, {"start": r0, "end": r1})
-    daily = _frame("daily_bars_for_date", ctx, {"date": ctx.date})
+    daily = stored_daily_bars(ctx)
     out = ticks[["symbol", "trades", "corrected"]].merge(
         minutes[["symbol", "minute_bars"]], on="symbol", how="outer").merge(
         daily[["symbol", "open", "high", "low", "close", "volume"]], on="symbol", how="outer")
@@ -245,7 +245,7 @@ def events_of_day(ctx: ReportContext) -> pd.DataFrame:
     """Events stamped on the session date (daily events) or inside its extended hours."""
     day0 = pd.Timestamp(ctx.date, tz="UTC")
     e0, e1 = ctx.bounds("all")
-    ev = _frame("events_between", ctx, {"start": min(day0, e0), "end": max(day0 + pd.Timedelta(days=1), e1)})
+    ev = _events(ctx, min(day0, e0), max(day0 + pd.Timedelta(days=1), e1))
     if ev.empty:
         return ev.drop(columns=["details"], errors="ignore")
     ts = pd.to_datetime(ev["timestamp"], utc=True)
@@ -300,13 +300,22 @@ def daily_bars(ctx: ReportContext, symbol: str, sessions_back: int = 90) -> pd.D
     return bars.drop(columns=["symbol"]).tail(sessions_back)
 
 
+def _events(ctx: ReportContext, start: pd.Timestamp, end: pd.Timestamp, symbol: str | None = None,
+            timeframe: str | None = None) -> pd.DataFrame:
+    """Recorded events in [start, end), through the one reader of ``events``."""
+    from ..load import HistoricalLoader
+
+    ev = HistoricalLoader(ctx.engine).events(symbol, start=start, end=end, timeframe=timeframe).reset_index()
+    return ev[["symbol", "timestamp", "pattern", "timeframe", "direction", "price", "details"]]
+
+
 def symbol_events(ctx: ReportContext, symbol: str, bars: pd.DataFrame, timeframe: str = "1d") -> pd.DataFrame:
     if bars.empty:
         return pd.DataFrame()
     start = pd.Timestamp(bars.index[0])
     start = start.tz_localize("UTC") if start.tzinfo is None else start
     end = pd.Timestamp(ctx.date, tz="UTC") + pd.Timedelta(days=1)
-    ev = _frame("events_for_symbol", ctx, {"symbol": symbol, "timeframe": timeframe, "start": start, "end": end})
+    ev = _events(ctx, start, end, symbol=symbol, timeframe=timeframe)
     ev["price"] = pd.to_numeric(ev["price"], errors="coerce")
     return ev
 
@@ -425,8 +434,7 @@ def events_in_range(ctx: ReportContext, start: str | dt.date | None = None, patt
                     timeframe: str | None = None) -> pd.DataFrame:
     """Recorded events over [start, date], optionally one timeframe and some patterns."""
     d0, d1 = _range(ctx, start)
-    ev = _frame("events_between", ctx, {"start": pd.Timestamp(d0, tz="UTC"),
-                                         "end": pd.Timestamp(d1, tz="UTC") + pd.Timedelta(days=1)})
+    ev = _events(ctx, pd.Timestamp(d0, tz="UTC"), pd.Timestamp(d1, tz="UTC") + pd.Timedelta(days=1))
     if isinstance(patterns, str):
         patterns = [p.strip() for p in patterns.split(",") if p.strip()]
     if patterns:

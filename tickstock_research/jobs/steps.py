@@ -173,7 +173,7 @@ def ingest_files(engine, trade_files: Sequence[Path], ticker_files: Sequence[Pat
                                     **(seen["report"] or {})})
                     continue
                 try:
-                    report = load_symbols(path, engine) if kind == "tickers" else load_ticks(path, engine,
+                    report = load_symbols(path, engine_or_url=engine) if kind == "tickers" else load_ticks(path, engine_or_url=engine,
                                                                                               progress=False)
                 except (ValidationError, LoadError) as exc:
                     # this file is marked failed (and not recorded, so the next run retries it);

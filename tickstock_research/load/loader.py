@@ -44,7 +44,7 @@ from ..sessions.ranges import resolve_dates, resolve_range, sql_bound
 from ..sqlfiles import query
 from ..symbols import parse_symbols
 from ..timeframes import Timeframe, parse_timeframe
-from ..types import EngineOrURL, SessionFilter, TimestampLike
+from ..types import DIRECTIONS, EngineOrURL, SessionFilter, TimestampLike
 from . import fetch
 from .adjusted import adjust_bars, as_of_date, resample_sessions
 
@@ -375,9 +375,13 @@ class HistoricalLoader:
         tfs = _as_list(timeframe)
         if tfs is not None:
             tfs = [parse_timeframe(t).name for t in tfs]
+        directions = _as_list(direction)
+        unknown = sorted(set(directions or ()) - set(DIRECTIONS))
+        if unknown:
+            raise ValidationError(f"unknown direction(s) {unknown}; expected one of {', '.join(DIRECTIONS)}")
         lo, hi = resolve_range(start, end, "UTC")
         params = {"symbols": syms, "patterns": _as_list(patterns), "timeframes": tfs,
-                  "directions": _as_list(direction), "start": lo, "end": hi}
+                  "directions": directions, "start": lo, "end": hi}
         with self.engine.connect() as conn:
             result = conn.execute(query(META, "events"), params)
             frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))

@@ -63,11 +63,11 @@ def _unit_word(tier: str) -> str:
     return "day(s) of rows" if tier == "plain" else "chunk(s)"
 
 
-def run_maintenance(engine_or_url: EngineOrURL = None, environ: Mapping[str, str] | None = None, *,
+def run_maintenance(engine_or_url: EngineOrURL = None, *, environ: Mapping[str, str] | None = None,
                     dry_run: bool = False) -> MaintenanceReport:
     """Enforce retention and (timescale tier) recompress late-written chunks. With ``dry_run``
     nothing changes and the report lists exactly what a real run would drop."""
-    engine = get_engine(engine_or_url, environ)
+    engine = get_engine(engine_or_url, environ=environ)
     if not dry_run:
         require(engine, "maintenance (retention)", "admin")
     with engine.begin() as conn:

@@ -133,14 +133,14 @@ def init_schema(
     """
     if extension not in ("auto", "require", "none"):
         raise ConfigurationError(f"extension must be 'auto', 'require' or 'none'; got {extension!r}")
-    engine = get_engine(engine_or_url, environ)
+    engine = get_engine(engine_or_url, environ=environ)
     try:
         require(engine, "creating or upgrading the schema (init_schema)", "admin")
         with engine.connect() as conn:
             _create_lock_table(conn)
         with hold_lock(engine, MIGRATION_LOCK, wait=None), engine.connect() as conn:
             return _migrate(conn, extension, space_partitions)
-    except (OperationalError,) as exc:
+    except OperationalError as exc:
         raise unavailable(engine, exc) from None
 
 

@@ -8,7 +8,7 @@ otherwise it is kept and listed with the reason. The plan and its enforcement ar
 function (``sql/migrations/0060_retention.sql``), so a dry run lists exactly what a run drops,
 and on the ``timescale`` tier the server's daily job calls the same function.
 
->>> set_retention("ticks", "2 years", url)      # doctest: +SKIP
+>>> set_retention("ticks", "2 years", engine_or_url=url)    # doctest: +SKIP
 >>> for unit in apply_retention(url, dry_run=True): print(unit)   # doctest: +SKIP
 """
 from __future__ import annotations
@@ -54,14 +54,14 @@ def horizons(conn: Connection) -> dict[str, str]:
     return dict(get_setting(conn, "retention", DEFAULT_RETENTION))
 
 
-def set_retention(table: str, age: str, engine_or_url: EngineOrURL = None,
+def set_retention(table: str, age: str, *, engine_or_url: EngineOrURL = None,
                   environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Set ``table``'s retention horizon (an interval such as ``"2 years"``, or ``"off"``);
     returns every horizon."""
     if table not in RETENTION_TABLES:
         raise ConfigurationError(f"retention applies to {', '.join(RETENTION_TABLES)}; got {table!r}")
     age = str(age).strip()
-    engine = get_engine(engine_or_url, environ)
+    engine = get_engine(engine_or_url, environ=environ)
     with engine.begin() as conn:
         check_schema(conn)
         if age.lower() == OFF:
@@ -85,7 +85,7 @@ def apply_retention(engine_or_url: EngineOrURL = None, *, dry_run: bool = False,
                     environ: Mapping[str, str] | None = None) -> list[RetentionUnit]:
     """Drop the units past their horizon whose bars are current (with ``dry_run``, only list
     them); returns every unit past its horizon, dropped (or to drop) and kept."""
-    engine = get_engine(engine_or_url, environ)
+    engine = get_engine(engine_or_url, environ=environ)
     with engine.begin() as conn:
         check_schema(conn)
         return apply_in(conn, dry_run)

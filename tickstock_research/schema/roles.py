@@ -17,7 +17,7 @@ Rules (each refusal is one :class:`~tickstock_research.errors.ValidationError` l
 The name is quoted by the driver (never pasted into SQL), and a password reaches the server
 only as a SCRAM-SHA-256 verifier computed here, so it cannot show up in the statement log.
 
->>> login = create_login("ana", "analyst", admin_url)    # doctest: +SKIP
+>>> login = create_login("ana", "analyst", engine_or_url=admin_url)  # doctest: +SKIP
 >>> print(login)                                        # doctest: +SKIP
 created login ana in tickstock_analyst (reads everything, writes nothing)
 """
@@ -99,8 +99,8 @@ def _check_name(name: str) -> None:
         raise ValidationError(f"{name!r} is one of the kit's group roles; a login must have a name of its own")
 
 
-def create_login(name: str, role: LoginRole = "analyst", engine_or_url: EngineOrURL = None,
-                 password: str | None = None, *, reset_password: bool = False) -> Login:
+def create_login(name: str, role: LoginRole = "analyst", *, engine_or_url: EngineOrURL = None,
+                 password: str | None = None, reset_password: bool = False) -> Login:
     """Create login ``name`` in the kit's ``role`` group, or move a login the kit made to it.
 
     Needs a connection allowed to create roles (the embedded database's own user is). A new

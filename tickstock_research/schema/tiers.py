@@ -184,9 +184,10 @@ def table_sizes(conn: Connection, tier: Tier) -> dict[str, int]:
     return sizes
 
 
-def describe(conn: Connection, url: str) -> DatabaseInfo:
+def describe(conn: Connection, shown_url: str) -> DatabaseInfo:
     """Inspect the server and schema behind ``conn``: what ``tickstock db info`` prints (tier,
     features, retention horizons, sizes, whether the read-only analyst role is enforced).
+    ``shown_url`` is the password-free URL (or any label) the report names the database by.
 
     >>> with get_engine().connect() as conn:                     # doctest: +SKIP
     ...     print(describe(conn, "local").tier)
@@ -197,7 +198,7 @@ def describe(conn: Connection, url: str) -> DatabaseInfo:
     facts = server_facts(conn)
     tier = detect_tier(conn)
     version = schema_version(conn)
-    info = DatabaseInfo(url=url, server_version=facts.server_version, tier=tier,
+    info = DatabaseInfo(url=shown_url, server_version=facts.server_version, tier=tier,
                         timescaledb_version=facts.timescaledb, licence=facts.licence if facts.timescaledb else None,
                         schema_version=version, latest_schema_version=latest_version())
     feats = info.features
