@@ -18,7 +18,7 @@ from typing import Iterable, Mapping
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from ..db.engine import get_engine
+from ..db.engine import get_engine, run_transaction
 from ..errors import InvalidRangeError
 from ..sessions import session_bounds, sessions, to_date
 from ..sessions.calendar import check_session_filter
@@ -84,8 +84,8 @@ def build_daily_windows(engine, windows: pd.DataFrame, report: BuildReport) -> B
     """Run :func:`daily_windows` in committed chunks of at most ``MAX_WINDOWS`` windows."""
     windows = windows.sort_values(["day", "symbol"], ignore_index=True)
     for i in range(0, len(windows), MAX_WINDOWS):
-        with engine.begin() as conn:
-            row = daily_windows(conn, windows.iloc[i:i + MAX_WINDOWS])
+        part = windows.iloc[i:i + MAX_WINDOWS]
+        row = run_transaction(engine, lambda conn, part=part: daily_windows(conn, part))
         report.add(row)
         report.inputs += row.inputs
     return report

@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ..db.engine import get_engine
+from ..db.engine import get_engine, run_transaction
 from ..sqlfiles import query
 from ..types import EngineOrURL, TimestampLike
 from ._common import (
@@ -95,8 +95,8 @@ def build_minute_windows(engine, windows: pd.DataFrame, report: BuildReport,
         parts = [None] if any(s is None for s in syms) else [syms[i:i + MAX_WINDOWS]
                                                               for i in range(0, len(syms), MAX_WINDOWS)]
         for part in parts:
-            with engine.begin() as conn:
-                res = minute_chunk(conn, lo, hi, part, work_mem)
+            res = run_transaction(engine, lambda conn, lo=lo, hi=hi, part=part: minute_chunk(conn, lo, hi, part,
+                                                                                                 work_mem))
             report.add(res)
             report.inputs += res.inputs
     return report
@@ -137,8 +137,7 @@ def build_minute_bars(start: TimestampLike, end: TimestampLike, symbols: str | I
     report = BuildReport("ohlcv_1min", lo, hi)
 
     def one(span) -> ChunkResult:
-        with engine.begin() as conn:
-            return minute_chunk(conn, span[0], span[1], wanted, work_mem)
+        return run_transaction(engine, lambda conn: minute_chunk(conn, span[0], span[1], wanted, work_mem))
 
     spans = list(time_chunks(lo, hi, pd.Timedelta(chunk)))
     if parallel > 1 and len(spans) > 1:

@@ -164,3 +164,31 @@ def raw_connection(engine: Engine):
         return engine.raw_connection()
     except (OperationalError, DBAPIError) as exc:
         raise unavailable(engine, exc) from None
+
+
+#: SQLSTATEs after which the server rolled the whole transaction back and running it again is
+#: the documented remedy: deadlock_detected, serialization_failure.
+RETRYABLE = ("40P01", "40001")
+
+
+def run_transaction(engine: Engine, body, attempts: int = 4):
+    """``body(conn)`` in one committed transaction, run again (after a short pause) when the
+    server aborted it as a deadlock victim or a serialization failure.
+
+    Why: on TimescaleDB the server's own compression and retention jobs take exclusive chunk
+    locks, and a build writing into the same chunk can be picked as the deadlock victim; the
+    builds are idempotent, so the transaction is simply retried.
+
+    >>> run_transaction(engine, lambda conn: conn.execute(sa.text("SELECT 1")).scalar())  # doctest: +SKIP
+    1
+    """
+    import time
+
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as conn:
+                return body(conn)
+        except sa.exc.DBAPIError as exc:
+            if getattr(exc.orig, "pgcode", None) not in RETRYABLE or attempt == attempts:
+                raise
+            time.sleep(0.05 * 2 ** attempt)
