@@ -215,13 +215,42 @@ def bench_incremental(admin_url, days, day_ticks, nsym) -> dict:
         drop_db(admin_url, url)
 
 
+def bench_rules(admin_url, ticks, nsym) -> dict:
+    """Minute bars with the consolidated rules vs all-trades on the same ticks, in one process:
+    one database per rule set (the rule set is recorded per database), the same generated
+    ticks with conditions on a share of them (odd lots, Form T, average price, footnoted);
+    each timed on a rebuild with two connections. Goal: ratio >= 0.8."""
+    d0 = pd.Timestamp("2024-03-11", tz="UTC")
+    out = {}
+    for rule_set in ("all-trades", "consolidated"):
+        url = new_db(admin_url, "rules")
+        engine = get_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(query(BENCH, "symbols"), {"n": nsym})
+            gen_ticks(engine, ticks, nsym, d0, "r_")
+            with engine.begin() as conn:
+                conn.execute(query(BENCH, "tick_conditions"))
+                conn.exec_driver_sql("ANALYZE ticks")
+            lo, hi = d0, d0 + pd.Timedelta(days=1)
+            build_minute_bars(lo, hi, engine_or_url=engine, rule_set=rule_set)          # first build
+            t, rep = timed(build_minute_bars, lo, hi, engine_or_url=engine, parallel=2, chunk="2h")
+            out[rule_set] = ticks / t
+            print(f"{rule_set}: rebuild of {ticks:,} ticks in {t:.2f}s = {ticks / t:,.0f} ticks/s ({rep.bars:,} bars)",
+                  flush=True)
+        finally:
+            drop_db(admin_url, url)
+    print(f"consolidated / all-trades speed: {out['consolidated'] / out['all-trades']:.2f}x (goal >= 0.8x)", flush=True)
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--ticks", type=int, default=5_000_000, help="ticks for the minute-bar benchmark")
     p.add_argument("--symbols", type=int, default=100)
     p.add_argument("--days", type=int, default=60, help="stored days for the incremental benchmark")
     p.add_argument("--day-ticks", type=int, default=100_000, help="ticks per day for the incremental benchmark")
-    p.add_argument("--only", choices=["minutes", "incremental"], help="run one part")
+    p.add_argument("--only", choices=["minutes", "incremental", "rules"], help="run one part")
     args = p.parse_args(argv)
     admin = os.environ.get("TICKSTOCK_DATABASE_URL")
     cluster = home = None
@@ -238,6 +267,8 @@ def main(argv=None) -> int:
             bench_minutes(admin, args.ticks, args.symbols, True)
         if args.only in (None, "incremental"):
             bench_incremental(admin, args.days, args.day_ticks, args.symbols)
+        if args.only in (None, "rules"):
+            bench_rules(admin, args.ticks, args.symbols)
     finally:
         dispose_engines()
         if cluster is not None:

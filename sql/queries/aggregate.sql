@@ -21,57 +21,76 @@
 -- arrays; the planner also sorted for them), which beat ordered aggregates or a window sort
 -- over the chunk by 2-3x (benchmarks/aggregate.py). Aggregating on price::float8 was slower
 -- still (numeric -> float8 goes through text), so prices stay numeric and exact.
--- Run after :minute_plan (hash joins, no JIT). Trades with a non-zero correction indicator are
--- skipped. Every bar of the chunk is (re)written with built_at = now(), so :minute_bars_stale,
+-- Run after :minute_plan (hash joins, no JIT). Eligibility (aggregate/eligibility.py): a trade
+-- counts if its correction is in :corrections; it sets high/low unless a condition is in :no_hl,
+-- the open if also none is in :no_last (a :first_last code only when no eligible trade precedes
+-- it), the close if none is in :no_last or :first_last (else the close is the open), volume,
+-- vwap and trade_count unless a condition is in :no_vol. A minute without a trade that may set
+-- the price gets no bar (as Massive's minute aggregates). Empty arrays give all-trades. Every bar of the chunk is (re)written with built_at = now(), so :minute_bars_stale,
 -- run next in the same transaction, can remove tick-built bars the chunk no longer produces
 -- with a plain range scan. Vendor bars (source 'vendor') are only replaced where trades exist.
 WITH agg AS MATERIALIZED (
     SELECT t.symbol, date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
-           min(t."timestamp") AS t_open, max(t."timestamp") AS t_close,
-           max(t.price) AS high, min(t.price) AS low, sum(t.volume) AS volume, sum(t.price * t.volume) AS pv,
-           count(*) AS trade_count
+           min(t."timestamp") FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) AS t_open,
+           max(t."timestamp") FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))) AS t_close,
+           max(t.price) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false)) AS high, min(t.price) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false)) AS low,
+           coalesce(sum(t.volume) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_vol AS smallint[]), false)), 0) AS volume,
+           sum(t.price * t.volume) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_vol AS smallint[]), false)) AS pv,
+           count(*) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_vol AS smallint[]), false)) AS trade_count
     FROM ticks t
     WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
       AND (CAST(:symbols AS text[]) IS NULL OR t.symbol = ANY(CAST(:symbols AS text[])))
-      AND t.correction = 0
+      AND t.correction = ANY(CAST(:corrections AS smallint[]))
     GROUP BY 1, 2
+    HAVING count(*) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) > 0
 ),
 edge AS (
     -- DISTINCT over the CTE (not UNION): the planner then takes this for the small side and
     -- hashes it, instead of hashing the chunk's trades
     SELECT DISTINCT symbol, ts
-    FROM (SELECT symbol, t_open AS ts FROM agg UNION ALL SELECT symbol, t_close FROM agg) AS s
+    FROM (SELECT symbol, t_open AS ts FROM agg UNION ALL SELECT symbol, t_close FROM agg WHERE t_close IS NOT NULL) AS s
 ),
 ends AS (
-    SELECT t.symbol, t."timestamp", min(t.price) AS lo_price, max(t.price) AS hi_price
+    SELECT t.symbol, t."timestamp",
+           min(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) AS o_lo, max(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) AS o_hi,
+           min(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))) AS c_lo, max(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))) AS c_hi
     FROM ticks t
     JOIN edge e ON e.symbol = t.symbol AND e.ts = t."timestamp"
     WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
       AND (CAST(:symbols AS text[]) IS NULL OR t.symbol = ANY(CAST(:symbols AS text[])))
-      AND t.correction = 0
+      AND t.correction = ANY(CAST(:corrections AS smallint[]))
     GROUP BY 1, 2
 ),
 tied AS (
     SELECT e.symbol, e."timestamp",
+           CASE WHEN e.o_lo <> e.o_hi THEN
            (SELECT t.price FROM ticks t
-            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp" AND t.correction = 0
-            ORDER BY t.sequence_number NULLS LAST, t.trade_id COLLATE "C" LIMIT 1) AS first_price,
+            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp"
+              AND t.correction = ANY(CAST(:corrections AS smallint[])) AND (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))
+            ORDER BY t.sequence_number NULLS LAST, t.trade_id COLLATE "C" LIMIT 1) END AS first_price,
+           CASE WHEN e.c_lo <> e.c_hi THEN
            (SELECT t.price FROM ticks t
-            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp" AND t.correction = 0
-            ORDER BY t.sequence_number DESC NULLS FIRST, t.trade_id COLLATE "C" DESC LIMIT 1) AS last_price
+            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp"
+              AND t.correction = ANY(CAST(:corrections AS smallint[])) AND (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))
+            ORDER BY t.sequence_number DESC NULLS FIRST, t.trade_id COLLATE "C" DESC LIMIT 1) END AS last_price
     FROM ends e
-    WHERE e.lo_price <> e.hi_price
+    WHERE e.o_lo <> e.o_hi OR e.c_lo <> e.c_hi
+),
+bars AS (
+    SELECT a.symbol, a.bucket, coalesce(ot.first_price, o.o_lo) AS open, a.high, a.low,
+           coalesce(ct.last_price, c.c_lo, ot.first_price, o.o_lo) AS close, a.volume, a.pv, a.trade_count
+    FROM agg a
+    JOIN ends o ON o.symbol = a.symbol AND o."timestamp" = a.t_open
+    LEFT JOIN ends c ON c.symbol = a.symbol AND c."timestamp" = a.t_close
+    LEFT JOIN tied ot ON ot.symbol = a.symbol AND ot."timestamp" = a.t_open
+    LEFT JOIN tied ct ON ct.symbol = a.symbol AND ct."timestamp" = a.t_close
 ),
 up AS (
     INSERT INTO ohlcv_1min AS m (symbol, "timestamp", open, high, low, close, volume, vwap, trade_count, source, built_at)
-    SELECT a.symbol, a.bucket, coalesce(ot.first_price, o.lo_price), a.high, a.low, coalesce(ct.last_price, c.lo_price),
-           CAST(a.volume AS bigint), CASE WHEN a.volume > 0 THEN a.pv / a.volume END, CAST(a.trade_count AS integer),
+    SELECT b.symbol, b.bucket, b.open, b.high, b.low, b.close,
+           CAST(b.volume AS bigint), CASE WHEN b.volume > 0 THEN b.pv / b.volume END, CAST(b.trade_count AS integer),
            'ticks', now()
-    FROM agg a
-    JOIN ends o ON o.symbol = a.symbol AND o."timestamp" = a.t_open
-    JOIN ends c ON c.symbol = a.symbol AND c."timestamp" = a.t_close
-    LEFT JOIN tied ot ON ot.symbol = a.symbol AND ot."timestamp" = a.t_open
-    LEFT JOIN tied ct ON ct.symbol = a.symbol AND ct."timestamp" = a.t_close
+    FROM bars b
     ON CONFLICT (symbol, "timestamp") DO UPDATE
         SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
             volume = EXCLUDED.volume, vwap = EXCLUDED.vwap, trade_count = EXCLUDED.trade_count,
@@ -94,51 +113,66 @@ SELECT EXISTS (
 -- inserted bars of the chunk meanwhile (unique violation), :minute_bars is run instead.
 WITH agg AS MATERIALIZED (
     SELECT t.symbol, date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
-           min(t."timestamp") AS t_open, max(t."timestamp") AS t_close,
-           max(t.price) AS high, min(t.price) AS low, sum(t.volume) AS volume, sum(t.price * t.volume) AS pv,
-           count(*) AS trade_count
+           min(t."timestamp") FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) AS t_open,
+           max(t."timestamp") FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))) AS t_close,
+           max(t.price) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false)) AS high, min(t.price) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false)) AS low,
+           coalesce(sum(t.volume) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_vol AS smallint[]), false)), 0) AS volume,
+           sum(t.price * t.volume) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_vol AS smallint[]), false)) AS pv,
+           count(*) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_vol AS smallint[]), false)) AS trade_count
     FROM ticks t
     WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
       AND (CAST(:symbols AS text[]) IS NULL OR t.symbol = ANY(CAST(:symbols AS text[])))
-      AND t.correction = 0
+      AND t.correction = ANY(CAST(:corrections AS smallint[]))
     GROUP BY 1, 2
+    HAVING count(*) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) > 0
 ),
 edge AS (
     -- DISTINCT over the CTE (not UNION): the planner then takes this for the small side and
     -- hashes it, instead of hashing the chunk's trades
     SELECT DISTINCT symbol, ts
-    FROM (SELECT symbol, t_open AS ts FROM agg UNION ALL SELECT symbol, t_close FROM agg) AS s
+    FROM (SELECT symbol, t_open AS ts FROM agg UNION ALL SELECT symbol, t_close FROM agg WHERE t_close IS NOT NULL) AS s
 ),
 ends AS (
-    SELECT t.symbol, t."timestamp", min(t.price) AS lo_price, max(t.price) AS hi_price
+    SELECT t.symbol, t."timestamp",
+           min(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) AS o_lo, max(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) AS o_hi,
+           min(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))) AS c_lo, max(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))) AS c_hi
     FROM ticks t
     JOIN edge e ON e.symbol = t.symbol AND e.ts = t."timestamp"
     WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
       AND (CAST(:symbols AS text[]) IS NULL OR t.symbol = ANY(CAST(:symbols AS text[])))
-      AND t.correction = 0
+      AND t.correction = ANY(CAST(:corrections AS smallint[]))
     GROUP BY 1, 2
 ),
 tied AS (
     SELECT e.symbol, e."timestamp",
+           CASE WHEN e.o_lo <> e.o_hi THEN
            (SELECT t.price FROM ticks t
-            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp" AND t.correction = 0
-            ORDER BY t.sequence_number NULLS LAST, t.trade_id COLLATE "C" LIMIT 1) AS first_price,
+            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp"
+              AND t.correction = ANY(CAST(:corrections AS smallint[])) AND (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))
+            ORDER BY t.sequence_number NULLS LAST, t.trade_id COLLATE "C" LIMIT 1) END AS first_price,
+           CASE WHEN e.c_lo <> e.c_hi THEN
            (SELECT t.price FROM ticks t
-            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp" AND t.correction = 0
-            ORDER BY t.sequence_number DESC NULLS FIRST, t.trade_id COLLATE "C" DESC LIMIT 1) AS last_price
+            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp"
+              AND t.correction = ANY(CAST(:corrections AS smallint[])) AND (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))
+            ORDER BY t.sequence_number DESC NULLS FIRST, t.trade_id COLLATE "C" DESC LIMIT 1) END AS last_price
     FROM ends e
-    WHERE e.lo_price <> e.hi_price
+    WHERE e.o_lo <> e.o_hi OR e.c_lo <> e.c_hi
+),
+bars AS (
+    SELECT a.symbol, a.bucket, coalesce(ot.first_price, o.o_lo) AS open, a.high, a.low,
+           coalesce(ct.last_price, c.c_lo, ot.first_price, o.o_lo) AS close, a.volume, a.pv, a.trade_count
+    FROM agg a
+    JOIN ends o ON o.symbol = a.symbol AND o."timestamp" = a.t_open
+    LEFT JOIN ends c ON c.symbol = a.symbol AND c."timestamp" = a.t_close
+    LEFT JOIN tied ot ON ot.symbol = a.symbol AND ot."timestamp" = a.t_open
+    LEFT JOIN tied ct ON ct.symbol = a.symbol AND ct."timestamp" = a.t_close
 ),
 up AS (
     INSERT INTO ohlcv_1min AS m (symbol, "timestamp", open, high, low, close, volume, vwap, trade_count, source, built_at)
-    SELECT a.symbol, a.bucket, coalesce(ot.first_price, o.lo_price), a.high, a.low, coalesce(ct.last_price, c.lo_price),
-           CAST(a.volume AS bigint), CASE WHEN a.volume > 0 THEN a.pv / a.volume END, CAST(a.trade_count AS integer),
+    SELECT b.symbol, b.bucket, b.open, b.high, b.low, b.close,
+           CAST(b.volume AS bigint), CASE WHEN b.volume > 0 THEN b.pv / b.volume END, CAST(b.trade_count AS integer),
            'ticks', now()
-    FROM agg a
-    JOIN ends o ON o.symbol = a.symbol AND o."timestamp" = a.t_open
-    JOIN ends c ON c.symbol = a.symbol AND c."timestamp" = a.t_close
-    LEFT JOIN tied ot ON ot.symbol = a.symbol AND ot."timestamp" = a.t_open
-    LEFT JOIN tied ct ON ct.symbol = a.symbol AND ct."timestamp" = a.t_close
+    FROM bars b
     RETURNING trade_count
 )
 SELECT count(*) AS bars, coalesce(sum(trade_count), 0) AS trades FROM up;
@@ -336,3 +370,9 @@ SELECT set_config('work_mem', :value, true);
 -- name: daily_bars_built
 -- Whether ohlcv_daily holds any bar built here (from minutes), whatever its session filter.
 SELECT EXISTS (SELECT 1 FROM ohlcv_daily WHERE source = 'minutes') AS present;
+
+-- name: bars_built
+-- Whether any bar was built here (minutes from ticks, or dailies from minutes): the bar rule
+-- set may only be chosen before the first one.
+SELECT EXISTS (SELECT 1 FROM ohlcv_1min WHERE source = 'ticks')
+    OR EXISTS (SELECT 1 FROM ohlcv_daily WHERE source = 'minutes') AS present;

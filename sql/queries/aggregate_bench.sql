@@ -24,3 +24,11 @@ WHERE "timestamp" >= %(lo)s AND "timestamp" < %(hi)s AND correction = 0;
 
 -- name: reset_watermarks
 UPDATE aggregate_watermarks SET horizon = CAST(:horizon AS timestamptz) WHERE stage = :stage;
+
+-- name: tick_conditions
+-- Sale conditions on a fifth of the trades, by trade id (the same on every run): odd lot, Form T,
+-- average price, prior reference price (footnoted), intermarket sweep + trade-through exempt.
+UPDATE ticks SET conditions = CASE abs(hashtext(trade_id)) % 20
+    WHEN 0 THEN CAST('{37}' AS smallint[]) WHEN 1 THEN CAST('{12}' AS smallint[])
+    WHEN 2 THEN CAST('{2}' AS smallint[]) WHEN 3 THEN CAST('{22}' AS smallint[])
+    WHEN 4 THEN CAST('{14,41}' AS smallint[]) END;

@@ -35,13 +35,18 @@ def seed_ticks(url, ticks: pd.DataFrame) -> int:
     ts = ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
     frame["timestamp"] = ts.strftime("%Y-%m-%d %H:%M:%S.%f+00")
     frame["sequence_number"] = frame["sequence_number"].astype("Int64")
+    columns = list(TICK_COLUMNS)
+    if "conditions" in frame:             # lists of codes (None: no conditions) -> array literals
+        frame["conditions"] = [None if c is None else "{" + ",".join(str(int(x)) for x in c) + "}"
+                               for c in frame["conditions"]]
+        columns.append("conditions")
     buf = io.StringIO()
-    frame[TICK_COLUMNS].to_csv(buf, index=False, header=False, na_rep="")
+    frame[columns].to_csv(buf, index=False, header=False, na_rep="")
     buf.seek(0)
     conn = raw_connection(get_engine(url))
     try:
         with conn.cursor() as cur:
-            cur.copy_expert(f"COPY ticks ({', '.join(TICK_COLUMNS).replace('timestamp', chr(34) + 'timestamp' + chr(34))}) "
+            cur.copy_expert(f"COPY ticks ({', '.join(columns).replace('timestamp', chr(34) + 'timestamp' + chr(34))}) "
                             "FROM STDIN WITH (FORMAT csv)", buf)
         conn.commit()
     finally:

@@ -75,12 +75,12 @@ def test_late_trade_and_correction_on_a_compressed_liquid_day_update_its_bars(co
     assert stored_daily(url) == expected_daily(day)
     late = pd.DataFrame({"symbol": "LIQ", "timestamp": [pd.Timestamp(f"{DAY} 15:00:00.1", tz="UTC")],
                          "price": ["150.00"], "volume": [1000], "trade_id": ["late1"], "exchange": 1})
-    corrected = day.iloc[[0]].assign(correction=1)          # the day's opening trade, cancelled
+    corrected = day.iloc[[0]].assign(correction=8)          # the day's opening trade, cancelled
     report = load_ticks(pd.concat([late, corrected], ignore_index=True), engine_or_url=url, progress=False)
     assert (report.inserted, report.corrected) == (1, 1)
     run_rollup(url)
     after = pd.concat([day.assign(correction=0), late.assign(correction=0)], ignore_index=True)
-    after.loc[0, "correction"] = 1
+    after.loc[0, "correction"] = 8
     assert stored_daily(url) == expected_daily(after)
     with get_engine(url).connect() as conn:
         minute = conn.execute(sa.text("SELECT high, volume FROM ohlcv_1min WHERE symbol = 'LIQ' "

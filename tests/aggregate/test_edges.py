@@ -28,8 +28,8 @@ TRADES = [
     ("EXA", 59_999_999, "2.5", 5, "a1", None, 0),
     ("EXA", 59_999_999, "3.5", 5, "B9", None, 0),
     # minute 1: same sequence at the first instant, trade_id decides ("t10" < "t9");
-    # the earliest trade is corrected and must be ignored; last instant: NULL sequence sorts last
-    ("EXA", 60_000_000 - 0, "99.1", 1, "t0", 1, 1),
+    # the earliest trade is cancelled (correction 8) and must be ignored; last instant: NULL sequence sorts last
+    ("EXA", 60_000_000 - 0, "99.1", 1, "t0", 1, 8),
     ("EXA", 60_000_001, "123.456789012345678901", 4, "t9", 3, 0),
     ("EXA", 60_000_001, "0.1", 4, "t10", 3, 0),
     ("EXA", 119_000_000, "7.77", 2, "t11", 100, 0),
@@ -138,7 +138,7 @@ def test_rebuilding_days_whose_ticks_are_gone_keeps_their_bars(tier_url):
     assert len(before_min) == 3 and before_day["volume"].tolist() == [12, 9]
 
     execute(tier_url, "DELETE FROM ticks WHERE symbol = 'RET' AND \"timestamp\" < '2024-06-05'")   # as retention
-    execute(tier_url, "UPDATE ticks SET correction = 1 WHERE trade_id = 'r3'")                      # day 2: all corrected
+    execute(tier_url, "UPDATE ticks SET correction = 8 WHERE trade_id = 'r3'")                      # day 2: all corrected
     report = run_rollup(tier_url, start="2024-06-04", end="2024-06-05", symbols=["RET"])
     after_min, after_day = fetch(tier_url, minutes_sql), fetch(tier_url, daily_sql)
     assert after_min.equals(before_min.iloc[:2].reset_index(drop=True))     # day 1 kept, day 2's minute gone

@@ -71,10 +71,10 @@ def test_late_trade_is_picked_up_by_the_next_run(rollup_url):
 def test_trade_flagged_as_corrected_later_is_removed(rollup_url):
     # a later file delivers the stored late trade h1 again, now flagged as corrected: the load
     # flags the stored copy (it adds no row) and the next rollup drops it from the bars
-    corrected = golden_ticks("golden_late_trade.csv").assign(exchange=1, correction=1)   # as seeded, flagged
+    corrected = golden_ticks("golden_late_trade.csv").assign(exchange=1, correction=8)   # as seeded, flagged cancelled (8)
     load = load_ticks(corrected, engine_or_url=rollup_url, progress=False)
     assert (load.inserted, load.already_present, load.corrected) == (0, 1, 1)
-    assert fetch(rollup_url, "SELECT correction FROM ticks WHERE trade_id = 'h1'")["correction"].tolist() == [1]
+    assert fetch(rollup_url, "SELECT correction FROM ticks WHERE trade_id = 'h1'")["correction"].tolist() == [8]
     again = load_ticks(corrected, engine_or_url=rollup_url, progress=False)      # the same file once more: nothing changes
     assert (again.inserted, again.corrected) == (0, 0)
     report = run_rollup(rollup_url)
@@ -177,7 +177,7 @@ def test_a_day_whose_trades_are_all_corrected_loses_its_daily_bar(fresh_tier_url
     load_ticks(trades, engine_or_url=url, progress=False)
     run_rollup(url)
     assert fetch(url, "SELECT volume FROM ohlcv_daily WHERE symbol = 'ALLC'")["volume"].tolist() == [11]
-    assert load_ticks(trades.assign(correction=1), engine_or_url=url, progress=False).corrected == 2
+    assert load_ticks(trades.assign(correction=8), engine_or_url=url, progress=False).corrected == 2
     report = run_rollup(url)
     assert report.minutes.deleted == 2
     assert fetch(url, "SELECT count(*) AS n FROM ohlcv_1min WHERE symbol = 'ALLC'")["n"].tolist() == [0]

@@ -41,6 +41,29 @@ def claim_daily_session(conn: Connection, session: str) -> None:
         "which computes them from the 1-minute bars")
 
 
+def claim_bar_rules(conn: Connection, rule_set: str | None = None) -> str:
+    """The rule set the stored bars are built with (setting ``bar_rules``), recorded by the
+    first build (``rule_set``, else ``consolidated``). A database whose bars predate the setting
+    was built by ``all-trades`` and keeps it. A rule set that differs from the stored bars'
+    raises ConfigurationError (build the other one into another database)."""
+    from .eligibility import DEFAULT_RULE_SET, TABLE_VERSION, check_rule_set
+    stored = get_setting(conn, "bar_rules")
+    current = stored["rule_set"] if stored else None
+    if current is None and conn.execute(query(FAMILY, "bars_built")).scalar():
+        current = "all-trades"                        # bars built before the rules existed
+    if rule_set is None:
+        rule_set = current or DEFAULT_RULE_SET
+    check_rule_set(rule_set)
+    if current == rule_set:
+        return rule_set
+    if current is None:
+        put_setting(conn, "bar_rules", {"rule_set": rule_set, "table": TABLE_VERSION})
+        return rule_set
+    raise ConfigurationError(
+        f"the stored bars are built with bar rules {current!r}; a {rule_set!r} build would mix two rule "
+        f"sets. Build {rule_set!r} bars into another database")
+
+
 @dataclass(frozen=True)
 class ChunkResult:
     """What one chunk statement did: bars upserted, inputs (trades or volume), stale rows deleted."""

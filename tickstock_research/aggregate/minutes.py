@@ -2,10 +2,11 @@
 
 A bar covers one UTC minute (minutes are the same in every time zone): open and close are the
 first and last trade by (timestamp, sequence_number, trade_id), high/low the extremes, volume
-the sum of sizes, vwap sum(price*size)/sum(size), trade_count the number of trades. Trades
-whose ``correction`` indicator is non-zero are skipped: in Massive (Polygon) trade files 0 is
-a regular trade and any other value flags a trade that was corrected, cancelled or is an error
-record, so it must not move a bar.
+the sum of sizes, vwap sum(price*size)/sum(size), trade_count the number of trades -- each
+over the trades the database's bar rules (:mod:`.eligibility`, ``consolidated`` by default,
+recorded in the setting ``bar_rules``) let set that field: under ``consolidated`` an odd lot
+or an average-price trade adds volume but never sets a price, a minute without a price-setting
+trade gets no bar; ``all-trades`` takes every trade whose correction indicator is 0.
 
 Re-running over the same ticks gives the same rows (upserts); a chunk replaces what it covers,
 so a bar whose only trades were flagged since the last build is removed.
@@ -27,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from ..db.engine import get_engine, run_transaction
 from ..sqlfiles import query
 from ..types import EngineOrURL, TimestampLike
+from .eligibility import Rules, rules
 from ._common import (
     DAY,
     FAMILY,
@@ -36,6 +38,7 @@ from ._common import (
     Timer,
     symbol_calendars,
     symbol_list,
+    claim_bar_rules,
     utc_range,
 )
 
@@ -49,19 +52,23 @@ WORK_MEM = "128MB"
 
 
 def minute_chunk(conn: Connection, lo: pd.Timestamp, hi: pd.Timestamp, symbols: Sequence[str] | None = None,
-                 work_mem: str | None = WORK_MEM) -> ChunkResult:
+                 work_mem: str | None = WORK_MEM, bar_rules: Rules | None = None) -> ChunkResult:
     """Rebuild the minutes of [lo, hi) (minute-aligned UTC) for ``symbols`` (None: all) in one
     INSERT .. SELECT .. ON CONFLICT statement, then delete the chunk's tick-built bars it no
     longer produces (unless the chunk has no ticks left at all: retention dropped them, and
     its bars are kept). A chunk without any bar yet (a first build) takes a plain INSERT instead,
     in a savepoint: should another writer have inserted bars of the chunk meanwhile, the unique
-    violation rolls that back and the upsert runs. The caller owns the transaction."""
+    violation rolls that back and the upsert runs. ``bar_rules`` (minute context) defaults to the
+    database's recorded rule set. The caller owns the transaction."""
+    if bar_rules is None:
+        bar_rules = rules(claim_bar_rules(conn), "minute")
     if work_mem:
         conn.execute(query(FAMILY, "work_mem"), {"value": work_mem})
     conn.execute(query("queries/writes", "unlimited_decompression"))   # rebuilds of compressed days
     plan = conn.execute(query(FAMILY, "minute_plan")).one()
     params = {"symbols": None if symbols is None else list(symbols),
               "lo": pd.Timestamp(lo).to_pydatetime(), "hi": pd.Timestamp(hi).to_pydatetime()}
+    params.update(bar_rules.params())
     row = None
     if not conn.execute(query(FAMILY, "minute_bars_exist"), params).scalar():
         try:
@@ -84,7 +91,7 @@ def minute_chunk(conn: Connection, lo: pd.Timestamp, hi: pd.Timestamp, symbols: 
 
 
 def build_minute_windows(engine, windows: pd.DataFrame, report: BuildReport,
-                         work_mem: str | None = WORK_MEM) -> BuildReport:
+                         work_mem: str | None = WORK_MEM, bar_rules: Rules | None = None) -> BuildReport:
     """Rebuild (symbol, start, end) windows: one committed transaction per distinct [start,
     end) (all its symbols in one statement), so an interrupted build keeps what it finished
     and a re-run redoes only the rest, counting nothing twice. A ``symbol`` of None means all."""
@@ -95,8 +102,8 @@ def build_minute_windows(engine, windows: pd.DataFrame, report: BuildReport,
         parts = [None] if any(s is None for s in syms) else [syms[i:i + MAX_WINDOWS]
                                                               for i in range(0, len(syms), MAX_WINDOWS)]
         for part in parts:
-            res = run_transaction(engine, lambda conn, lo=lo, hi=hi, part=part: minute_chunk(conn, lo, hi, part,
-                                                                                                 work_mem))
+            res = run_transaction(engine, lambda conn, lo=lo, hi=hi, part=part: minute_chunk(
+                conn, lo, hi, part, work_mem, bar_rules))
             report.add(res)
             report.inputs += res.inputs
     return report
@@ -114,7 +121,8 @@ def time_chunks(lo: pd.Timestamp, hi: pd.Timestamp, chunk: pd.Timedelta = DAY) -
 
 def build_minute_bars(start: TimestampLike, end: TimestampLike, symbols: str | Iterable[str] | None = None,
                       *, engine_or_url: EngineOrURL = None, chunk: str | pd.Timedelta = "1D",
-                      work_mem: str | None = WORK_MEM, parallel: int = 2) -> BuildReport:
+                      work_mem: str | None = WORK_MEM, parallel: int = 2,
+                      rule_set: str | None = None) -> BuildReport:
     """Build ``ohlcv_1min`` from ``ticks`` for [start, end) and the given symbols (all if None).
 
     ``start``/``end`` are UTC unless they carry a zone; a date-only ``end`` includes that whole
@@ -122,7 +130,9 @@ def build_minute_bars(start: TimestampLike, end: TimestampLike, symbols: str | I
     own transaction, over all symbols at once. Idempotent: a re-run gives the same rows.
     ``parallel`` > 1 runs that many chunks at once on separate connections (chunks cover
     disjoint time ranges, so they never touch the same rows); the default 2 builds 5M ticks
-    about 1.4x faster than 1 on a 2-core machine (benchmarks/aggregate.py).
+    about 1.4x faster than 1 on a 2-core machine (benchmarks/aggregate.py). ``rule_set``
+    (``consolidated`` or ``all-trades``) is the database's recorded one by default; the first
+    build records it, and another one over stored bars raises ConfigurationError.
 
     >>> build_minute_bars("2024-11-29", "2024-11-29", ["SPY"], engine_or_url=url).bars   # doctest: +SKIP
     210
@@ -131,13 +141,14 @@ def build_minute_bars(start: TimestampLike, end: TimestampLike, symbols: str | I
     lo, hi = utc_range(start, end)
     engine = get_engine(engine_or_url)
     wanted = symbol_list(symbols)
-    if wanted:
-        with engine.connect() as conn:
+    with engine.begin() as conn:
+        if wanted:
             symbol_calendars(conn, wanted)          # unknown symbols -> UnknownSymbolError
+        bar_rules = rules(claim_bar_rules(conn, rule_set), "minute")
     report = BuildReport("ohlcv_1min", lo, hi)
 
     def one(span) -> ChunkResult:
-        return run_transaction(engine, lambda conn: minute_chunk(conn, span[0], span[1], wanted, work_mem))
+        return run_transaction(engine, lambda conn: minute_chunk(conn, span[0], span[1], wanted, work_mem, bar_rules))
 
     spans = list(time_chunks(lo, hi, pd.Timedelta(chunk)))
     if parallel > 1 and len(spans) > 1:

@@ -3,8 +3,8 @@
 ``BarBuilder`` applies exactly the SQL path's rules (``minutes.py``), so on the same trades it
 gives the same 1-minute bars: UTC minute buckets; open/close the first/last trade by
 (timestamp, sequence number -- missing last --, trade id in code-point order); high, low,
-volume, vwap = sum(price*size)/sum(size) computed in decimal, trade count; trades with a
-non-zero ``correction`` skipped.
+volume, vwap = sum(price*size)/sum(size) computed in decimal, trade count; each field over
+the trades the rule set (:mod:`.eligibility`, minute context) lets set it, corrections too.
 
 ``DataBlender`` (US3) joins historical bars from the database with live bars or ticks and
 resamples them to a target timeframe, for a scan that wants one frame:
@@ -34,6 +34,7 @@ from ..sessions import exchange_tz, session_bounds, sessions, to_utc
 from ..sessions.calendar import check_session_filter
 from ..types import EngineOrURL, SessionFilter, TimestampLike
 from ._common import symbol_calendars, symbol_list
+from .eligibility import DEFAULT_RULE_SET, rules
 from .live_checks import Rejected, check_bar, check_trade
 
 BAR_COLUMNS = ["symbol", "timestamp", "open", "high", "low", "close", "volume", "vwap", "trade_count"]
@@ -59,17 +60,32 @@ class _Acc:
     count: int
 
     def merge(self, o: "_Acc") -> None:
-        if o.open_key < self.open_key:
+        # None: no trade of that kind yet (open: none may set it; close: none fully eligible)
+        if o.open_key is not None and (self.open_key is None or o.open_key < self.open_key):
             self.open_key, self.open = o.open_key, o.open
-        if o.close_key > self.close_key:
+        if o.close_key is not None and (self.close_key is None or o.close_key > self.close_key):
             self.close_key, self.close = o.close_key, o.close
-        if o.high > self.high:
+        if o.high is not None and (self.high is None or o.high > self.high):
             self.high = o.high
-        if o.low < self.low:
+        if o.low is not None and (self.low is None or o.low < self.low):
             self.low = o.low
         self.volume += o.volume
         self.pv += o.pv
         self.count += o.count
+
+
+def _trade_acc(flags, key: tuple, price, size: int) -> _Acc:
+    """One trade's contribution under its (high_low, last_full, last_first, volume) flags."""
+    hl, full, first, vol = flags
+    return _Acc(key if (full or first) else None, price, key if full else None, price if full else None,
+                price if hl else None, price if hl else None, size if vol else 0,
+                _dec(price) * size if vol else Decimal(0), 1 if vol else 0)
+
+
+def _conditions(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return list(value)
 
 
 def _key(ns: int, seq, trade_id) -> tuple:
@@ -99,7 +115,9 @@ class BarBuilder:
     190.0
     """
 
-    def __init__(self, lateness: str | pd.Timedelta = "0s", on_bar: Callable[[dict], None] | None = None):
+    def __init__(self, lateness: str | pd.Timedelta = "0s", on_bar: Callable[[dict], None] | None = None,
+                 rule_set: str = DEFAULT_RULE_SET):
+        self.rules = rules(rule_set, "minute")
         self.lateness_ns = pd.Timedelta(lateness).value
         self.on_bar = on_bar
         self._open: dict[tuple[str, int], _Acc] = {}
@@ -113,11 +131,11 @@ class BarBuilder:
     def add(self, tick: Mapping) -> list[dict]:
         """Add one live trade; returns the bars it completed (possibly none)."""
         try:
-            corrected = int(tick.get("correction", 0) or 0) != 0
+            flags = self.rules.flags(_conditions(tick.get("c", tick.get("conditions"))), tick.get("correction", 0))
         except (TypeError, ValueError):
             self.rejected.add(tick, "unparsable")
             return []
-        if corrected:
+        if flags is None:
             return []
         reason, parsed = check_trade(tick, time.time_ns())
         if reason:
@@ -125,7 +143,7 @@ class BarBuilder:
             return []
         sym, ns, price, size = parsed
         key = _key(ns, tick.get("q", tick.get("sequence_number")), tick.get("i", tick.get("trade_id")))
-        self._apply(sym, ns, _Acc(key, price, key, price, price, price, size, _dec(price) * size, 1), dict(tick))
+        self._apply(sym, ns, _trade_acc(flags, key, price, size), dict(tick))
         return self._advance(ns)
 
     def add_ticks(self, ticks: pd.DataFrame | Iterable[Mapping]) -> list[dict]:
@@ -138,13 +156,16 @@ class BarBuilder:
         if ticks.empty:
             return []
         f = ticks
-        if "correction" in f:
-            f = f[f["correction"].fillna(0).astype("int64") == 0]
+        corr = f["correction"].fillna(0).astype("int64").tolist() if "correction" in f else [0] * len(f)
+        conds = f["conditions"].tolist() if "conditions" in f else [None] * len(f)
         seq = f["sequence_number"].tolist() if "sequence_number" in f else [None] * len(f)
         ids = f["trade_id"].astype(str).tolist() if "trade_id" in f else [None] * len(f)
         now, latest = time.time_ns(), None
-        for sym, t, p, s, q, i in zip(f["symbol"].tolist(), f["timestamp"].tolist(), f["price"].tolist(),
-                                      f["volume"].tolist(), seq, ids):
+        for sym, t, p, s, q, i, c, e in zip(f["symbol"].tolist(), f["timestamp"].tolist(), f["price"].tolist(),
+                                            f["volume"].tolist(), seq, ids, conds, corr):
+            flags = self.rules.flags(_conditions(c), e)
+            if flags is None:
+                continue
             msg = {"symbol": sym, "timestamp": t, "price": p, "volume": s}
             reason, parsed = check_trade(msg, now)
             if reason:
@@ -152,7 +173,7 @@ class BarBuilder:
                 continue
             sym, n, p, s = parsed
             k = _key(n, q, i)
-            self._apply(sym, n, _Acc(k, p, k, p, p, p, s, _dec(p) * s, 1),
+            self._apply(sym, n, _trade_acc(flags, k, p, s),
                         {"symbol": sym, "timestamp": pd.Timestamp(n, tz="UTC"), "price": p, "volume": s})
             latest = n if latest is None else max(latest, n)
         return self._advance(latest) if latest is not None else []
@@ -183,8 +204,11 @@ class BarBuilder:
         out = []
         for sym, minute in done:
             acc = self._open.pop((sym, minute))
+            if acc.open_key is None:          # no trade that may set a price: no bar (the SQL path's rule)
+                self._emitted_until[sym] = max(self._emitted_until.get(sym, -1), minute + 60 * _NS)
+                continue
             bar = {"symbol": sym, "timestamp": pd.Timestamp(minute, tz="UTC"), "open": acc.open, "high": acc.high,
-                   "low": acc.low, "close": acc.close, "volume": acc.volume,
+                   "low": acc.low, "close": acc.open if acc.close_key is None else acc.close, "volume": acc.volume,
                    "vwap": float(acc.pv / acc.volume) if acc.volume > 0 else None, "trade_count": acc.count}
             self._emitted_until[sym] = max(self._emitted_until.get(sym, -1), minute + 60 * _NS)
             out.append(bar)
@@ -197,8 +221,9 @@ class BarBuilder:
     def open_bars(self) -> pd.DataFrame:
         """The bars still open (partial), same columns as :attr:`bars`."""
         rows = [{"symbol": s, "timestamp": pd.Timestamp(m, tz="UTC"), "open": a.open, "high": a.high, "low": a.low,
-                 "close": a.close, "volume": a.volume, "vwap": float(a.pv / a.volume) if a.volume > 0 else None,
-                 "trade_count": a.count} for (s, m), a in sorted(self._open.items())]
+                 "close": a.open if a.close_key is None else a.close, "volume": a.volume,
+                 "vwap": float(a.pv / a.volume) if a.volume > 0 else None,
+                 "trade_count": a.count} for (s, m), a in sorted(self._open.items()) if a.open_key is not None]
         return _bar_frame(rows)
 
     @property

@@ -236,6 +236,9 @@ def describe(conn: Connection, shown_url: str) -> DatabaseInfo:
                                       "NOT enforced: tickstock_analyst can use " + ", ".join(gaps)
                                       + " (run `tickstock db init` as a superuser)")
         feats["retention ages"] = ", ".join(f"{k} {v}" for k, v in get_setting(conn, "retention", {}).items())
+        rules = get_setting(conn, "bar_rules")          # recorded by the first bar build (aggregate/eligibility.py)
+        feats["bar rules"] = (f"{rules['rule_set']} (condition table {rules.get('table', '?')})" if rules
+                              else "consolidated (default; no build has recorded one yet)")
         info.table_bytes = table_sizes(conn, tier)
         if version >= 60:
             feats["retention ages"] = (feats["retention ages"] or "off") + \
