@@ -37,6 +37,7 @@ from tickstock_research.schema.migrate import init_schema  # noqa: E402
 from tickstock_research.sqlfiles import query, raw  # noqa: E402
 
 BENCH = "queries/aggregate_bench"
+BENCH_COPY = "queries/aggregate_bench_copy"
 SESSION_US = 390 * 60 * 1_000_000     # 6.5 hours of trading per day
 
 
@@ -90,7 +91,7 @@ def pandas_resample(frame: pd.DataFrame) -> pd.DataFrame:
 def fetch_read_sql(url, lo, hi) -> pd.DataFrame:
     conn = psycopg2.connect(url, options="-c timezone=UTC")
     try:
-        f = pd.read_sql(raw(BENCH, "ticks_select"), conn, params={"lo": lo, "hi": hi})
+        f = pd.read_sql(raw(BENCH_COPY, "ticks_select"), conn, params={"lo": lo, "hi": hi})
     finally:
         conn.close()
     f["price"] = f["price"].astype("float64")
@@ -106,7 +107,7 @@ def fetch_copy_arrow(url, lo, hi) -> pd.DataFrame:
     buf = io.BytesIO()
     try:
         with conn.cursor() as cur:
-            cur.copy_expert(conn.cursor().mogrify(raw(BENCH, "ticks_csv"), {"lo": lo, "hi": hi}).decode(), buf)
+            cur.copy_expert(conn.cursor().mogrify(raw(BENCH_COPY, "ticks_csv"), {"lo": lo, "hi": hi}).decode(), buf)
     finally:
         conn.close()
     buf.seek(0)

@@ -1,5 +1,6 @@
 -- Applied after every migration run (idempotent): privileges of the kit's two roles on every
 -- table, sequence and function the schema holds now. docs/reliability.md explains each rule.
+-- Bind parameters: none.
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO tickstock_analyst, tickstock_writer;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO tickstock_analyst, tickstock_writer;

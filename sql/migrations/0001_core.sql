@@ -4,6 +4,7 @@
 --  * prices are unconstrained NUMERIC, exact for stocks, forex (5 dp) and crypto (8+ dp);
 --  * events carry their timeframe in the key, so one pattern on two timeframes is two events.
 -- Tier objects (hypertables, compression, retention) are applied by sql/tiers/*.sql.
+-- Bind parameters: none.
 
 CREATE TABLE IF NOT EXISTS tickstock_settings (
     key         text PRIMARY KEY,

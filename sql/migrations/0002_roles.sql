@@ -1,5 +1,6 @@
 -- Two group roles (NOLOGIN): analysts read everything and write nothing; writers load data and
 -- record events. Roles are cluster-wide, so creating them tolerates a concurrent creator.
+-- Bind parameters: none.
 DO $$
 BEGIN
     BEGIN

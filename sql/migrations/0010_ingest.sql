@@ -1,5 +1,6 @@
 -- Ingest: a ledger of loads (who loaded what, when, with what outcome). Loads are exactly-once by
 -- the target tables' keys, not by this ledger; the ledger is for audit and for resuming.
+-- Bind parameters: none.
 CREATE TABLE IF NOT EXISTS ingest_loads (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     target           varchar(30) NOT NULL,

@@ -11,6 +11,7 @@
 --    it), with the same kind of BRIN index, so changed minutes mark their session's daily bar.
 -- Row triggers would cost more than the COPY itself, and statement triggers with transition
 -- tables are refused on TimescaleDB hypertables, so neither is used.
+-- Bind parameters: none.
 ALTER TABLE ticks ADD COLUMN IF NOT EXISTS ingested_at timestamptz NOT NULL DEFAULT now();
 CREATE INDEX IF NOT EXISTS ticks_ingested_at_brin ON ticks USING brin (ingested_at)
     WITH (pages_per_range = 32, autosummarize = on);

@@ -1,6 +1,7 @@
 -- Jobs (nightly pipeline): one row per run of a job for a date, and the drop-folder files a
 -- nightly run has loaded (so a later night skips files already loaded with the same content,
 -- and picks up files that arrived late or changed).
+-- Bind parameters: none.
 
 CREATE TABLE IF NOT EXISTS job_runs (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,4 +1,5 @@
 -- Corporate actions. Stored bars and ticks stay raw (as traded); adjustment happens on read.
+-- Bind parameters: none.
 CREATE TABLE IF NOT EXISTS splits (
     symbol          varchar(20) NOT NULL REFERENCES symbols (symbol),
     execution_date  date        NOT NULL,            -- first session trading at the new price

@@ -8,6 +8,7 @@
 -- A database never aggregated keeps everything. The plan is one function, used by the dry run,
 -- by `tickstock maintain` and by the timescale tier's server job, so they cannot disagree.
 -- Table names come from the fixed list below, never from input; no dynamic SQL.
+-- Bind parameters: none.
 
 -- The units of one table ending at or before :cutoff, with their time range.
 CREATE OR REPLACE FUNCTION tickstock_retention_units(p_table text, p_cutoff timestamptz, p_hypertable boolean)

@@ -1,4 +1,5 @@
--- What the connected login may do (db/access.py). Bind parameters: none.
+-- What the connected login may do (db/access.py).
+-- Bind parameters: none.
 
 -- name: who
 -- can_write / owns_schema are NULL on a database without the kit's schema.

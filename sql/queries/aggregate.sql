@@ -3,6 +3,7 @@
 -- Daily work is described by "windows": parallel arrays of (symbol, session date, [lo, hi))
 -- computed in Python from the exchange calendar, so no session hour is ever written here.
 -- :lo/:hi bound all windows (lets TimescaleDB exclude chunks at plan time).
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: minute_bars
 -- One chunk of 1-minute bars from ticks, upserted. Two hash passes over the chunk's trades and
@@ -250,11 +251,6 @@ SELECT count(*) AS bars, coalesce(sum(volume), 0) AS volume FROM up;
 DELETE FROM ohlcv_daily d
 USING unnest(CAST(:symbols AS text[]), CAST(:days AS date[])) AS win(symbol, day)
 WHERE d.symbol = win.symbol AND d.date = win.day AND d.source = 'minutes' AND d.built_at < now();
-
--- name: tick_symbols
--- Symbols that have any trade in [:lo, :hi) (for ranges given without a symbol list).
-SELECT DISTINCT symbol FROM ticks
-WHERE "timestamp" >= CAST(:lo AS timestamptz) AND "timestamp" < CAST(:hi AS timestamptz);
 
 -- name: dirty_tick_days
 -- (symbol, UTC day) groups holding ticks loaded at or after :since (BRIN on ingested_at).

@@ -1,4 +1,5 @@
 -- Synthetic data for benchmarks/aggregate.py, generated inside the server (no client formatting).
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: symbols
 INSERT INTO symbols (symbol, market)
@@ -13,14 +14,6 @@ SELECT 'B' || lpad(CAST(i % CAST(:nsym AS integer) AS text), 4, '0'),
        round(CAST(100 + (i % 997) * 0.01 + (i % 7) * 0.001 AS numeric), 3),
        1 + i % 500, 1 + i % 12, CAST(:tag AS text) || CAST(i AS text), i
 FROM generate_series(CAST(0 AS bigint), CAST(:n AS bigint) - 1) AS i;
-
--- name: ticks_csv
-COPY (SELECT symbol, "timestamp", price, volume FROM ticks
-      WHERE "timestamp" >= %(lo)s AND "timestamp" < %(hi)s AND correction = 0) TO STDOUT WITH (FORMAT csv, HEADER true);
-
--- name: ticks_select
-SELECT symbol, "timestamp", price, volume FROM ticks
-WHERE "timestamp" >= %(lo)s AND "timestamp" < %(hi)s AND correction = 0;
 
 -- name: reset_watermarks
 UPDATE aggregate_watermarks SET horizon = CAST(:horizon AS timestamptz) WHERE stage = :stage;

@@ -1,4 +1,5 @@
 -- Corporate actions: staging-free upserts (small tables) and reads.
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: upsert_split
 INSERT INTO splits (symbol, execution_date, split_from, split_to)

@@ -1,4 +1,5 @@
 -- Pattern events: batch upsert and filtered reads (bars are read with tickstock_research.load).
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: upsert_events
 -- psycopg2 execute_values statement: %s is the VALUES list. Re-writing an identical event
@@ -27,8 +28,3 @@ WHERE e.symbol = :symbol AND e.timeframe = :timeframe AND e.pattern = ANY (CAST(
   AND NOT EXISTS (
       SELECT 1 FROM unnest(CAST(:keep_ts AS timestamptz[]), CAST(:keep_patterns AS text[])) AS k (ts, pattern)
       WHERE k.ts = e."timestamp" AND k.pattern = e.pattern);
-
--- name: symbols_with_events
-SELECT DISTINCT symbol FROM events
-WHERE (CAST(:timeframe AS text) IS NULL OR timeframe = CAST(:timeframe AS text))
-ORDER BY symbol;

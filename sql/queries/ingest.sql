@@ -1,6 +1,7 @@
 -- Ingest (tickstock_research/ingest): COPY targets, staging merges, symbols, quarantine, load ledger.
 -- Statements with %(name)s parameters run on a psycopg2 cursor (they sit next to COPY).
 -- The COPY column order puts fixed-width NOT NULL columns first (the encoder's layout).
+-- Bind parameters: %(name)s (run on a psycopg2 cursor).
 
 -- name: copy_ticks
 COPY ticks ("timestamp", volume, exchange, correction, price, symbol, trade_id, sequence_number, tape,

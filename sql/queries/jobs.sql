@@ -1,4 +1,5 @@
 -- The nightly job: lock, run records, drop-folder bookkeeping.
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: close_stale_runs
 -- Runs of this job and date still marked running while the caller holds the date's lock: their
@@ -26,10 +27,6 @@ SELECT loaded_at, report FROM job_files WHERE name = :name AND sha256 = :sha256;
 INSERT INTO job_files (name, sha256, bytes, session_date, kind, report)
 VALUES (:name, :sha256, :bytes, :session_date, :kind, CAST(:report AS jsonb))
 ON CONFLICT (name, sha256) DO UPDATE SET loaded_at = now(), report = EXCLUDED.report;
-
--- name: files_for_date
-SELECT name, sha256, bytes, kind, loaded_at, report FROM job_files
-WHERE session_date = :session_date ORDER BY name, loaded_at;
 
 -- name: symbol_list
 SELECT symbol FROM symbols WHERE active ORDER BY symbol;

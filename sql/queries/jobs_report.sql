@@ -1,5 +1,6 @@
 -- Read-only queries behind the report and data-quality notebooks. Times are UTC; session
 -- bounds come from the exchange calendar in Python and arrive as :start / :end.
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: ticks_by_symbol
 SELECT symbol, count(*) AS trades, sum(volume) AS volume,

@@ -3,6 +3,7 @@
 -- each statement in COPY (...) TO STDOUT (FORMAT csv) and parses the output with pyarrow,
 -- so every numeric column is cast here to the type the DataFrame gets (float8 prices, int8
 -- volumes): no Decimal ever reaches Python.
+-- Bind parameters: %(name)s (run on a psycopg2 cursor).
 
 -- name: ticks
 -- Ticks of some symbols in [start, end), ordered by (symbol, time, exchange, trade id): one

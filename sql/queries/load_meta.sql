@@ -1,4 +1,5 @@
 -- Reader statements for small results (symbols, events), run through SQLAlchemy with :params.
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: symbols_list
 SELECT symbol, name, exchange, market, locale, currency_name, type, active, cik, composite_figi,

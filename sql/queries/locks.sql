@@ -1,6 +1,7 @@
 -- The kit's job locks: one row per lock name, held FOR UPDATE by the running job's own
 -- transaction. Only writers (and the admin) may update the table, so a read-only login can
--- neither take nor block a lock (advisory locks are open to every role). Bind parameters: :name.
+-- neither take nor block a lock (advisory locks are open to every role).
+-- Bind parameters: :name.
 
 -- name: create_table
 -- Made by `tickstock db init` before it takes the schema lock (the lock guards the migrations).

@@ -1,5 +1,6 @@
 -- Retention (tickstock_research/schema/retention.py): the plan and its enforcement live in
 -- sql/migrations/0060_retention.sql; these call them and check horizons.
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: apply
 SELECT table_name, range_start, range_end, row_count, horizon, action, reason

@@ -1,6 +1,7 @@
 -- Logins made by `tickstock db login` (schema/roles.py), run on a psycopg2 cursor: values are
 -- %(name)s parameters; {login} / {group} / {database} are identifiers quoted by the driver
 -- (psycopg2.sql.Identifier), never text pasted from the user.
+-- Bind parameters: %(name)s (run on a psycopg2 cursor).
 
 -- name: caller
 SELECT current_user AS login, session_user AS session_login, r.rolsuper AS superuser,

@@ -1,4 +1,5 @@
 -- Schema bookkeeping and server inspection.
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: version_table
 CREATE TABLE IF NOT EXISTS tickstock_schema_version (

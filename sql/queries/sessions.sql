@@ -1,4 +1,5 @@
 -- Which calendar each symbol trades on (sessions/lookup.py). Bind parameters are :name style.
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: symbol_calendars
 -- The symbols with what decides their calendar (NULL :symbols: all of them).

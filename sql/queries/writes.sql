@@ -1,4 +1,5 @@
 -- Settings of the kit's writing transactions, any tier.
+-- Bind parameters: none.
 
 -- name: unlimited_decompression
 -- Writes into compressed chunks (late trades, corrections, re-loads, rollup rebuilds of an old

@@ -1,4 +1,5 @@
 -- Objects that need TimescaleDB's community ("timescale") licence. Idempotent.
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: ticks_compression
 ALTER TABLE ticks SET (timescaledb.compress,

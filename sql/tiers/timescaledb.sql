@@ -1,4 +1,5 @@
 -- TimescaleDB objects, any licence (apache or timescale). Every statement is idempotent.
+-- Bind parameters: :name (SQLAlchemy text()).
 
 -- name: ticks_hypertable
 SELECT create_hypertable('ticks', by_range('timestamp', INTERVAL '1 day'),

@@ -28,7 +28,6 @@ from sqlalchemy.exc import IntegrityError
 from ..db.engine import get_engine, run_transaction
 from ..sqlfiles import query
 from ..types import EngineOrURL, TimestampLike
-from .eligibility import Rules, rules
 from ._common import (
     DAY,
     FAMILY,
@@ -36,11 +35,12 @@ from ._common import (
     BuildReport,
     ChunkResult,
     Timer,
+    claim_bar_rules,
     symbol_calendars,
     symbol_list,
-    claim_bar_rules,
     utc_range,
 )
+from .eligibility import Rules, rules
 
 log = logging.getLogger(__name__)
 

@@ -191,7 +191,7 @@ class _Writer:
         try:
             for src in sources:
                 hook = self.target.per_source() if self.target.per_source else None
-                src.key   # the content digest, computed here rather than in the writing thread
+                _ = src.key   # the content digest, computed here rather than in the writing thread
                 out.put(("start", src))
                 try:
                     if self.target.require is not None:

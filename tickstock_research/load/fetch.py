@@ -194,7 +194,7 @@ def _read_streaming(cur, sql: bytes, spec, read, parse, convert) -> pa.Table:
         reader.close()  # the writer then fails with EPIPE and stops
         worker.join()
         if error:
-            raise error[0]
+            raise error[0] from None   # the writer thread's error is the cause
         raise
     reader.close()
     worker.join()
