@@ -43,7 +43,7 @@ def main() -> int:
     args = ap.parse_args()
     with scratch_server() as admin:
         url = fresh_database(admin, "bench_adjusted_read")
-        init_schema(url)
+        init_schema(engine_or_url=url)
         symbols = [f"S{i:04d}" for i in range(args.symbols)]
         rows = seed(url, symbols, args.days)
         days = pd.bdate_range("2023-01-02", periods=args.days)
@@ -54,7 +54,7 @@ def main() -> int:
                                      "ex_dividend_date": [days[args.days // 4].date()] * len(with_actions)
                                      + [days[3 * args.days // 4].date()] * len(with_actions),
                                      "cash_amount": 0.25}), engine_or_url=url)
-        loader = HistoricalLoader(url)
+        loader = HistoricalLoader(engine_or_url=url)
         raw_t, raw = best(lambda: loader.bars(symbols, "1d"), args.repeats)
         spl_t, spl = best(lambda: loader.bars(symbols, "1d", adjust="splits"), args.repeats)
         all_t, alla = best(lambda: loader.bars(symbols, "1d", adjust="all"), args.repeats)

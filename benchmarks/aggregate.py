@@ -49,7 +49,7 @@ def new_db(admin_url: str, label: str) -> str:
         cur.execute(f'CREATE DATABASE "{name}"')
     conn.close()
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    init_schema(url)
+    init_schema(engine_or_url=url)
     return url
 
 
@@ -175,7 +175,7 @@ def bench_incremental(admin_url, days, day_ticks, nsym) -> dict:
         for i, d in enumerate(bdays[:-1]):
             gen_ticks(engine, day_ticks, nsym, d, f"d{i}_")
         print(f"seeded {days} stored days x {day_ticks:,} ticks in {time.perf_counter() - t0:.1f}s", flush=True)
-        t_init, rep0 = timed(run_rollup, engine)
+        t_init, rep0 = timed(run_rollup, engine_or_url=engine)
         print(f"initial rollup of {days} days: {t_init:.1f}s ({rep0.minutes.bars:,} minute bars, {rep0.daily.bars:,} daily)",
               flush=True)
         new = bdays[-1]
@@ -193,7 +193,7 @@ def bench_incremental(admin_url, days, day_ticks, nsym) -> dict:
             return a, b
 
         res = {"inc": [], "inc_nogaps": [], "alone": []}
-        t, r = timed(run_rollup, engine)
+        t, r = timed(run_rollup, engine_or_url=engine)
         res["inc"].append(t)
         print(f"incremental run (first, inserts): {t:.2f}s, {r.dirty_days} dirty (symbol, day) groups, "
               f"{r.minutes.bars:,} minute bars, {r.daily.bars} daily", flush=True)
@@ -201,10 +201,10 @@ def bench_incremental(admin_url, days, day_ticks, nsym) -> dict:
             t, _r = timed(alone)
             res["alone"].append(t)
             reset()
-            t, r = timed(run_rollup, engine)
+            t, r = timed(run_rollup, engine_or_url=engine)
             res["inc"].append(t)
             reset()
-            t, r = timed(run_rollup, engine, check_gaps=False)
+            t, r = timed(run_rollup, engine_or_url=engine, check_gaps=False)
             res["inc_nogaps"].append(t)
         best = {k: min(v) for k, v in res.items()}
         print(f"one day alone (minutes + daily): best {best['alone']:.2f}s; incremental nightly: best {best['inc']:.2f}s "

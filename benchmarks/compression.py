@@ -103,7 +103,7 @@ def late_trade(url, symbol: str, at: pd.Timestamp, tag: str) -> tuple[float, flo
                           "trade_id": [f"late-{tag}"], "exchange": [1]})
     t_load, rep = timed(lambda: load_ticks(frame, engine_or_url=url, progress=False))
     assert rep.inserted == 1
-    t_roll, _ = timed(lambda: run_rollup(url, check_gaps=False))
+    t_roll, _ = timed(lambda: run_rollup(engine_or_url=url, check_gaps=False))
     return t_load, t_roll
 
 
@@ -127,7 +127,7 @@ def main() -> int:
 
 
 def run(url: str, args) -> int:
-    init_schema(url)
+    init_schema(engine_or_url=url)
     engine = get_engine(url)
     with engine.connect() as conn:
         tier = detect_tier(conn)
@@ -147,14 +147,14 @@ def run(url: str, args) -> int:
             conn.execute(sa.text(SEED_DAY), {"symbols": args.symbols, "open": start.to_pydatetime(), "n": per_day,
                                              "seconds": (end - start).total_seconds(), "day": str(day)})
     seeded = time.perf_counter() - t0
-    t_roll, _ = timed(lambda: run_rollup(url, check_gaps=False))
+    t_roll, _ = timed(lambda: run_rollup(engine_or_url=url, check_gaps=False))
     with engine.connect() as conn:
         n_ticks = conn.execute(sa.text("SELECT count(*) FROM ticks")).scalar()
         n_min = conn.execute(sa.text("SELECT count(*) FROM ohlcv_1min")).scalar()
     print(f"data: {n_ticks:,} ticks, {n_min:,} minute bars, {args.symbols} symbols x {len(sess)} sessions "
           f"(seeded in {seeded:.1f}s, rolled up in {t_roll:.1f}s)")
     lo, hi = bounds["start"].iloc[0], bounds["end"].iloc[-1]
-    loader = HistoricalLoader(url)
+    loader = HistoricalLoader(engine_or_url=url)
     few = symbols[:10]
 
     def reads():
@@ -162,14 +162,14 @@ def run(url: str, args) -> int:
         t_bars = best(lambda: loader.bars(symbols, "5min", str(sess[0]), str(sess[-1])), args.repeat)
         return t_ticks, t_bars
 
-    idle_u, _ = timed(lambda: run_rollup(url, check_gaps=False))
+    idle_u, _ = timed(lambda: run_rollup(engine_or_url=url, check_gaps=False))
     (tk_u, tk_u_med, ticks_u), (bars_u, bars_u_med, frame_u) = reads()
     size_u = sizes(engine)
 
     t_comp, _ = timed(lambda: compress_all(engine))
     with engine.connect() as conn:
         comp = compression_sizes(conn)
-    idle_c, _ = timed(lambda: run_rollup(url, check_gaps=False))
+    idle_c, _ = timed(lambda: run_rollup(engine_or_url=url, check_gaps=False))
     (tk_c, tk_c_med, ticks_c), (bars_c, bars_c_med, frame_c) = reads()
 
     # late trades into one day: first with its chunks decompressed, then compressed again

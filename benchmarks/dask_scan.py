@@ -73,7 +73,7 @@ def main() -> int:
 
     with scratch_server() as admin:
         url = fresh_database(admin, "bench_dask_scan")
-        init_schema(url)
+        init_schema(engine_or_url=url)
         symbols = [f"S{i:04d}" for i in range(args.symbols)]
         t0 = time.perf_counter()
         bars = seed(url, symbols, args.days)

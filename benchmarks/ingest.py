@@ -153,7 +153,7 @@ def main(argv=None) -> int:
             cluster = LocalCluster(folder / "cluster")
             cluster.start()
             url = cluster.url()
-        init_schema(url)
+        init_schema(engine_or_url=url)
         kw = {"batch_rows": args.batch_rows} if args.batch_rows else {}
         table = make_trades(args.rows, args.symbols)
         parquet = folder / "trades.parquet"

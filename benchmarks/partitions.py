@@ -91,7 +91,7 @@ def run(admin: str, args) -> None:
                (args.partitions, path, f"{args.partitions} partitions, time-ordered rows")]
     for parts, src_path, label in layouts:
         url = fresh_db(admin, f"bench_part_{parts}_{len(results)}")
-        init_schema(url, extension="require", space_partitions=parts)
+        init_schema(engine_or_url=url, extension="require", space_partitions=parts)
         conn = psycopg2.connect(url)
         conn.autocommit = True
         with conn.cursor() as cur:

@@ -93,7 +93,7 @@ class Database:
             cur.execute(psql.SQL("CREATE DATABASE {}").format(psql.Identifier(self.name)))
         conn.close()
         self.url = make_url(url).set(database=self.name).render_as_string(hide_password=False)
-        init_schema(self.url)
+        init_schema(engine_or_url=self.url)
 
     def close(self) -> None:
         dispose_engines()
@@ -247,8 +247,8 @@ def main(argv=None) -> int:
     try:
         symbols = seed(db.url, args.rows, args.symbols)
         engine = get_engine(db.url)
-        loader = HistoricalLoader(engine, parallel=args.parallel)
-        loader1 = HistoricalLoader(engine, parallel=1)
+        loader = HistoricalLoader(engine_or_url=engine, parallel=args.parallel)
+        loader1 = HistoricalLoader(engine_or_url=engine, parallel=1)
         sym_sql = ", ".join(f"'{s}'" for s in symbols)  # generated names, not user input
         peer = PEER_TICKS.format(symbols=sym_sql, start=TICK_START.isoformat(), end=TICK_END.isoformat(), cond_cast="")
         peer_cx = PEER_TICKS.format(symbols=sym_sql, start=TICK_START.isoformat(), end=TICK_END.isoformat(),

@@ -69,7 +69,7 @@ def end_to_end(frames_daily, minute_frames, intraday_only, detect_seconds) -> No
 
     with scratch_server() as admin:
         url = fresh_database(admin, "bench_scan")
-        init_schema(url)
+        init_schema(engine_or_url=url)
         daily_syms = [f"S{i:04d}" for i in range(len(frames_daily))]
         minute_syms = daily_syms[:len(minute_frames)]
         conn = psycopg2.connect(url)

@@ -205,7 +205,7 @@ def new_database(_servers):
         created.append((admin, name))
         url = _with_db(admin, name)
         if init and tier is not None:
-            init_schema(url, extension="none" if tier == "plain" else "auto")
+            init_schema(engine_or_url=url, extension="none" if tier == "plain" else "auto")
             engine = get_engine(url)
             with engine.connect() as c:
                 got = detect_tier(c)

@@ -61,7 +61,7 @@ def compressed_url(new_database):
     set_retention("ticks", "off", engine_or_url=url)          # 2024 history stays: maintenance only recompresses
     seed_symbols(url, ["LIQ"])
     assert load_ticks(liquid_day(), engine_or_url=url, progress=False).inserted == N
-    run_rollup(url)
+    run_rollup(engine_or_url=url)
     with get_engine(url).begin() as conn:
         conn.execute(sa.text("SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks('ticks') c"))
         conn.execute(sa.text("SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks('ohlcv_1min') c"))
@@ -78,7 +78,7 @@ def test_late_trade_and_correction_on_a_compressed_liquid_day_update_its_bars(co
     corrected = day.iloc[[0]].assign(correction=8)          # the day's opening trade, cancelled
     report = load_ticks(pd.concat([late, corrected], ignore_index=True), engine_or_url=url, progress=False)
     assert (report.inserted, report.corrected) == (1, 1)
-    run_rollup(url)
+    run_rollup(engine_or_url=url)
     after = pd.concat([day.assign(correction=0), late.assign(correction=0)], ignore_index=True)
     after.loc[0, "correction"] = 8
     assert stored_daily(url) == expected_daily(after)
@@ -89,7 +89,7 @@ def test_late_trade_and_correction_on_a_compressed_liquid_day_update_its_bars(co
     assert (minute.high, minute.volume) == (Decimal("150.00"), int(in_minute["volume"].sum()))
     # the chunks the late rows reached are compressed again by maintenance
     assert any(partial for _, partial in compressed_chunks(url).values())
-    run_maintenance(url)
+    run_maintenance(engine_or_url=url)
     assert compressed_chunks(url) == {"ticks": (1, 0), "ohlcv_1min": (1, 0)}
 
 
@@ -97,7 +97,7 @@ def test_reload_of_a_compressed_day_adds_nothing(compressed_url):
     before = stored_daily(compressed_url)
     report = load_ticks(liquid_day(), engine_or_url=compressed_url, progress=False)
     assert (report.inserted, report.already_present) == (0, N)
-    run_rollup(compressed_url)
+    run_rollup(engine_or_url=compressed_url)
     assert stored_daily(compressed_url) == before
     with get_engine(compressed_url).connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM ticks")).scalar() == N + 1

@@ -131,7 +131,7 @@ def test_rebuilding_days_whose_ticks_are_gone_keeps_their_bars(tier_url):
                           "price": ["10", "11", "12"], "volume": [5, 7, 9], "trade_id": ["r1", "r2", "r3"],
                           "exchange": 1, "correction": 0})
     seed_ticks(tier_url, frame)
-    run_rollup(tier_url, start="2024-06-04", end="2024-06-05", symbols=["RET"])
+    run_rollup(engine_or_url=tier_url, start="2024-06-04", end="2024-06-05", symbols=["RET"])
     minutes_sql = "SELECT \"timestamp\", close, volume FROM ohlcv_1min WHERE symbol = 'RET' ORDER BY 1"
     daily_sql = "SELECT date, open, close, volume FROM ohlcv_daily WHERE symbol = 'RET' ORDER BY 1"
     before_min, before_day = fetch(tier_url, minutes_sql), fetch(tier_url, daily_sql)
@@ -139,7 +139,7 @@ def test_rebuilding_days_whose_ticks_are_gone_keeps_their_bars(tier_url):
 
     execute(tier_url, "DELETE FROM ticks WHERE symbol = 'RET' AND \"timestamp\" < '2024-06-05'")   # as retention
     execute(tier_url, "UPDATE ticks SET correction = 8 WHERE trade_id = 'r3'")                      # day 2: all corrected
-    report = run_rollup(tier_url, start="2024-06-04", end="2024-06-05", symbols=["RET"])
+    report = run_rollup(engine_or_url=tier_url, start="2024-06-04", end="2024-06-05", symbols=["RET"])
     after_min, after_day = fetch(tier_url, minutes_sql), fetch(tier_url, daily_sql)
     assert after_min.equals(before_min.iloc[:2].reset_index(drop=True))     # day 1 kept, day 2's minute gone
     assert after_day.equals(before_day.iloc[:1].reset_index(drop=True))

@@ -83,7 +83,7 @@ def test_daily_bars_match_golden(golden_url, session):
         if session != "regular":    # the loader reads the stored bars for the filter they were built with
             from tickstock_research.load import HistoricalLoader
 
-            stored = HistoricalLoader(golden_url).bars(["AAA"], "1d", "2024-03-01", "2024-12-01", session=session)
+            stored = HistoricalLoader(engine_or_url=golden_url).bars(["AAA"], "1d", "2024-03-01", "2024-12-01", session=session)
             mine = want[want["symbol"] == "AAA"]
             assert stored["volume"].tolist() == mine["volume"].astype(int).tolist()
     finally:
@@ -98,14 +98,14 @@ def test_a_daily_build_never_overwrites_bars_of_another_session(golden_url):
     with pytest.raises(ConfigurationError, match="holds regular-session daily bars; a extended-session build"):
         build_daily_bars("2024-03-01", "2024-12-01", session="extended", engine_or_url=golden_url)
     with pytest.raises(ConfigurationError, match="holds regular-session daily bars"):
-        run_rollup(golden_url, start="2024-03-08", end="2024-03-08", session="all")
+        run_rollup(engine_or_url=golden_url, start="2024-03-08", end="2024-03-08", session="all")
     pd.testing.assert_frame_equal(fetch(golden_url, DAILY_SQL), before)
     # extended daily bars on read, from the minutes, equal the hand-worked golden ones
     from tickstock_research.load import HistoricalLoader
 
     want = expected("golden_daily.csv")
     want = want[(want["session"] == "extended") & (want["symbol"] == "AAA")].reset_index(drop=True)
-    got = HistoricalLoader(golden_url).bars("AAA", "1d", "2024-03-01", "2024-12-01", session="extended")
+    got = HistoricalLoader(engine_or_url=golden_url).bars("AAA", "1d", "2024-03-01", "2024-12-01", session="extended")
     assert [str(d) for d in got.index.date] == list(want["date"])
     assert got["volume"].tolist() == want["volume"].astype(int).tolist()
     assert got["close"].tolist() == want["close"].astype(float).tolist()

@@ -120,7 +120,7 @@ def test_volume_is_conserved_ticks_to_minutes_to_days(fresh_tier_url):
                        enumerate(["2024-03-08", "2024-03-11", "2024-11-29"])], ignore_index=True)
     ticks["correction"] = np.where(np.arange(len(ticks)) % 97 == 0, 8, 0)
     seed_ticks(tier_url, ticks.assign(price=ticks["price"].map(lambda p: f"{p:.2f}")))
-    report = run_rollup(tier_url, session="all", symbols=syms)
+    report = run_rollup(engine_or_url=tier_url, session="all", symbols=syms)
     valid = ticks[ticks["correction"] == 0]
     mins = fetch(tier_url, "SELECT * FROM ohlcv_1min WHERE symbol LIKE 'V%%'")
     days = fetch(tier_url, "SELECT * FROM ohlcv_daily WHERE symbol LIKE 'V%%'")
@@ -154,7 +154,7 @@ def blend_url(tier_url):
                       _minute_ticks("BLD", "2024-03-12 13:30", "2024-03-12 15:00", 10, 101.0)],  # partial day
                      ignore_index=True)
     seed_ticks(tier_url, hist.assign(price=hist["price"].map(lambda p: f"{p:.2f}")))
-    run_rollup(tier_url, symbols=["BLD"])
+    run_rollup(engine_or_url=tier_url, symbols=["BLD"])
     return tier_url
 
 

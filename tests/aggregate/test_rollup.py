@@ -44,7 +44,7 @@ def rollup_url(tier_url):
 
 
 def test_first_run_builds_everything(rollup_url):
-    report = run_rollup(rollup_url)
+    report = run_rollup(engine_or_url=rollup_url)
     assert report.status == "ok" and report.mode == "incremental"
     assert as_text(fetch(rollup_url, DAILY_SQL)).equals(as_text(daily_expected("golden_daily.csv", "regular")))
     assert report.minutes.bars == 22 and report.daily.bars == 7
@@ -54,14 +54,14 @@ def test_first_run_builds_everything(rollup_url):
 
 
 def test_second_run_has_nothing_to_do(rollup_url):
-    report = run_rollup(rollup_url)
+    report = run_rollup(engine_or_url=rollup_url)
     assert report.status == "ok"
     assert report.dirty_days == 0 and report.dirty_sessions == 0 and report.minutes.bars == 0
 
 
 def test_late_trade_is_picked_up_by_the_next_run(rollup_url):
     seed_ticks(rollup_url, golden_ticks("golden_late_trade.csv"))
-    report = run_rollup(rollup_url)
+    report = run_rollup(engine_or_url=rollup_url)
     assert report.dirty_days == 1                       # only (AAA, 2024-03-08 UTC) is rebuilt
     assert report.dirty_sessions <= 2                   # the UTC day touches two local dates at most
     got = as_text(fetch(rollup_url, DAILY_SQL))
@@ -77,14 +77,14 @@ def test_trade_flagged_as_corrected_later_is_removed(rollup_url):
     assert fetch(rollup_url, "SELECT correction FROM ticks WHERE trade_id = 'h1'")["correction"].tolist() == [8]
     again = load_ticks(corrected, engine_or_url=rollup_url, progress=False)      # the same file once more: nothing changes
     assert (again.inserted, again.corrected) == (0, 0)
-    report = run_rollup(rollup_url)
+    report = run_rollup(engine_or_url=rollup_url)
     assert report.minutes.deleted == 1                  # the 15:00 minute had only that trade
     got = as_text(fetch(rollup_url, DAILY_SQL))
     assert got.equals(as_text(daily_expected("golden_daily.csv", "regular")))
 
 
 def test_runs_are_logged(rollup_url):
-    runs = rollup_runs(rollup_url, limit=10)
+    runs = rollup_runs(engine_or_url=rollup_url, limit=10)
     assert len(runs) >= 4 and set(runs["status"]) == {"ok"}
     assert (runs["duration_s"] >= 0).all()
     first = runs.iloc[-1]
@@ -106,7 +106,7 @@ def test_gaps_report_missing_minutes_and_volume_mismatch(rollup_url):
     row = mism.iloc[0]
     assert row["daily_volume"] == 201 and row["minute_volume"] == 200
     # an explicit range run rebuilds the day, and the mismatch is gone
-    report = run_rollup(rollup_url, start="2024-11-04", end="2024-11-04", symbols=["AAA"])
+    report = run_rollup(engine_or_url=rollup_url, start="2024-11-04", end="2024-11-04", symbols=["AAA"])
     assert report.mode == "range" and report.daily.bars == 1
     assert (gap_report("2024-11-04", "2024-11-04", symbols="AAA", engine_or_url=rollup_url)["kind"]
             != "volume_mismatch").all()
@@ -115,8 +115,8 @@ def test_gaps_report_missing_minutes_and_volume_mismatch(rollup_url):
 def test_the_rollup_lock_keeps_two_runs_apart(rollup_url):
     with hold_lock(get_engine(rollup_url), rollup.ROLLUP_LOCK):
         with pytest.raises(JobLockedError):
-            run_rollup(rollup_url)
-    assert run_rollup(rollup_url).status == "ok"
+            run_rollup(engine_or_url=rollup_url)
+    assert run_rollup(engine_or_url=rollup_url).status == "ok"
 
 
 def test_failed_run_moves_no_watermark_and_the_next_run_resumes(rollup_url, monkeypatch):
@@ -130,13 +130,13 @@ def test_failed_run_moves_no_watermark_and_the_next_run_resumes(rollup_url, monk
 
     monkeypatch.setattr(rollup, "build_daily_windows", boom)
     with pytest.raises(JobError):
-        run_rollup(rollup_url)
+        run_rollup(engine_or_url=rollup_url)
     monkeypatch.undo()
-    runs = rollup_runs(rollup_url, limit=1)
+    runs = rollup_runs(engine_or_url=rollup_url, limit=1)
     assert runs.iloc[0]["status"] == "failed" and "killed" in runs.iloc[0]["error"]
     assert fetch(rollup_url, "SELECT stage, horizon FROM aggregate_watermarks ORDER BY stage").equals(marks_before)
     # the minute stage committed; the resumed run redoes it without double counting
-    report = run_rollup(rollup_url)
+    report = run_rollup(engine_or_url=rollup_url)
     assert report.status == "ok" and report.dirty_days == 1
     day = fetch(rollup_url, "SELECT volume, trade_count FROM ohlcv_daily WHERE symbol = 'AAA' AND date = '2024-11-29'")
     assert int(day.iloc[0]["volume"]) == 250 and int(day.iloc[0]["trade_count"]) == 3
@@ -144,8 +144,8 @@ def test_failed_run_moves_no_watermark_and_the_next_run_resumes(rollup_url, monk
 
 def test_stale_running_rows_are_marked_interrupted(rollup_url):
     execute(rollup_url, "INSERT INTO aggregate_runs (mode, session) VALUES ('incremental', 'regular')")
-    run_rollup(rollup_url)
-    runs = rollup_runs(rollup_url, limit=2)
+    run_rollup(engine_or_url=rollup_url)
+    runs = rollup_runs(engine_or_url=rollup_url, limit=2)
     assert runs.iloc[1]["status"] == "interrupted"
 
 
@@ -175,10 +175,10 @@ def test_a_day_whose_trades_are_all_corrected_loses_its_daily_bar(fresh_tier_url
     trades = pd.DataFrame({"symbol": "ALLC", "timestamp": pd.to_datetime(["2024-03-08 15:00", "2024-03-08 15:01"], utc=True),
                            "price": ["10", "11"], "volume": [5, 6], "trade_id": ["c1", "c2"], "exchange": 1})
     load_ticks(trades, engine_or_url=url, progress=False)
-    run_rollup(url)
+    run_rollup(engine_or_url=url)
     assert fetch(url, "SELECT volume FROM ohlcv_daily WHERE symbol = 'ALLC'")["volume"].tolist() == [11]
     assert load_ticks(trades.assign(correction=8), engine_or_url=url, progress=False).corrected == 2
-    report = run_rollup(url)
+    report = run_rollup(engine_or_url=url)
     assert report.minutes.deleted == 2
     assert fetch(url, "SELECT count(*) AS n FROM ohlcv_1min WHERE symbol = 'ALLC'")["n"].tolist() == [0]
     assert fetch(url, "SELECT count(*) AS n FROM ohlcv_daily WHERE symbol = 'ALLC'")["n"].tolist() == [0]

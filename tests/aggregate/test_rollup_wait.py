@@ -27,10 +27,10 @@ def test_waits_for_the_lock_then_runs(database_url):
     try:
         assert taken.wait(30)
         with pytest.raises(JobLockedError, match="another aggregate run holds the rollup lock by server process"):
-            run_rollup(engine)                       # no wait: refuses at once
+            run_rollup(engine_or_url=engine)                       # no wait: refuses at once
         threading.Timer(1.5, release.set).start()
         began = time.monotonic()
-        report = run_rollup(engine, wait=30)
+        report = run_rollup(engine_or_url=engine, wait=30)
         waited = time.monotonic() - began
     finally:
         release.set()

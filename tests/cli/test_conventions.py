@@ -30,7 +30,7 @@ def url(database_url):
                 price = base + i * 0.3 + ((k * 7919 + i) % 23 - 11) / 10
                 rows.append((sym, day + pd.Timedelta(hours=14, minutes=30 + k), round(price, 2), 100 + k))
     load_ticks(pd.DataFrame(rows, columns=["symbol", "timestamp", "price", "volume"]), engine_or_url=database_url, progress=False)
-    run_rollup(database_url)
+    run_rollup(engine_or_url=database_url)
     scan(["ALPH", "BRVO"], timeframe="1d", engine_or_url=database_url)
     return database_url
 
@@ -70,8 +70,8 @@ def test_an_empty_symbol_list_is_an_error_not_everything(url, cli_env, args):
 
 
 def test_a_lower_case_symbol_reads_its_bars(url):
-    lower = HistoricalLoader(url).bars("alph", "1d", "2024-03-04", "2024-03-08")
-    upper = HistoricalLoader(url).bars("ALPH", "1d", "2024-03-04", "2024-03-08")
+    lower = HistoricalLoader(engine_or_url=url).bars("alph", "1d", "2024-03-04", "2024-03-08")
+    upper = HistoricalLoader(engine_or_url=url).bars("ALPH", "1d", "2024-03-04", "2024-03-08")
     assert len(lower) == 5
     pd.testing.assert_frame_equal(lower, upper)
 
@@ -110,11 +110,11 @@ def test_impossible_values_are_one_line_errors(url, cli_env, args, needle):
 
 def test_impossible_dates_in_python_are_the_kits_errors(url):
     with pytest.raises(TickstockError, match="2024-02-30"):
-        HistoricalLoader(url).bars("ALPH", "1d", "2024-02-30", "2024-03-08")
+        HistoricalLoader(engine_or_url=url).bars("ALPH", "1d", "2024-02-30", "2024-03-08")
 
 
 def test_events_list_has_a_limit(url, cli_env):
-    total = len(HistoricalLoader(url).events())
+    total = len(HistoricalLoader(engine_or_url=url).events())
     assert total > 10
     shown = run(["events", "list", "--limit", "5"], cli_env, url)
     assert shown.returncode == 0 and len(shown.stdout.strip().splitlines()) == 1 + 5
@@ -141,7 +141,7 @@ def test_export_writes_what_the_reader_reads(url, cli_env, tmp_path, what, suffi
     proc = run(args, cli_env, url)
     assert proc.returncode == 0, proc.stderr
     got = pd.read_parquet(out) if suffix == "parquet" else pd.read_csv(out)
-    loader = HistoricalLoader(url)
+    loader = HistoricalLoader(engine_or_url=url)
     if what == "bars":
         want = loader.bars(["ALPH", "BRVO"], "15min", "2024-03-04", "2024-03-15")
     elif what == "ticks":

@@ -126,7 +126,7 @@ def test_loader_reads_adjusted_daily_bars(seeded):
     from tickstock_research.load import HistoricalLoader
 
     url, _, _ = seeded
-    loader = HistoricalLoader(url)
+    loader = HistoricalLoader(engine_or_url=url)
     exp = _expected()
     for (mode, as_of), cases in exp.groupby(["mode", "as_of"]):
         symbols = sorted(cases.symbol.unique())
@@ -146,7 +146,7 @@ def test_loader_weekly_bars_are_built_from_adjusted_days(seeded):
     from tickstock_research.load import HistoricalLoader
 
     url, _, _ = seeded
-    weeks = HistoricalLoader(url).bars("FOUR", "1w", "2024-06-03", "2024-06-14", adjust="splits")
+    weeks = HistoricalLoader(engine_or_url=url).bars("FOUR", "1w", "2024-06-03", "2024-06-14", adjust="splits")
     # week of 06-03: adjusted 06-06 (24.75/25.25/24.50/25.00, 4000) and 06-07 (24.50/25.50/24.25/25.00, 4000)
     first = weeks.iloc[0]
     assert str(weeks.index[0])[:10] == "2024-06-06"
@@ -166,10 +166,10 @@ def test_loader_adjusts_intraday_bars_by_session_date(seeded):
         conn.execute(sa.text("insert into ohlcv_1min(symbol, \"timestamp\", open, high, low, close, volume) "
                              "values ('FOUR', :t, :p, :p, :p, :p, :v)"),
                      [{"t": pd.Timestamp(t, tz="UTC").to_pydatetime(), "p": p, "v": v} for t, p, v in minutes])
-    got = HistoricalLoader(url).bars("FOUR", "1min", "2024-06-07", "2024-06-10", adjust="splits")
+    got = HistoricalLoader(engine_or_url=url).bars("FOUR", "1min", "2024-06-07", "2024-06-10", adjust="splits")
     assert got["close"].tolist() == [25.0, 25.1, 25.0, 25.2]
     assert got["volume"].tolist() == [1600, 1600, 1600, 800]
-    raw = HistoricalLoader(url).bars("FOUR", "1min", "2024-06-07", "2024-06-07", adjust="splits")
+    raw = HistoricalLoader(engine_or_url=url).bars("FOUR", "1min", "2024-06-07", "2024-06-07", adjust="splits")
     assert raw["close"].tolist() == [100.0, 100.4]  # as of 06-07 the split has not happened
 
 
@@ -246,13 +246,13 @@ def test_scan_and_audit_read_split_adjusted_bars_by_default(seeded):
     url, _, _ = seeded
     try:
         scan("FOUR", ["EveryBarSplitTest"], timeframe="1d", start="2024-06-06", end="2024-06-12", engine_or_url=url)
-        ev = query_events(url, symbols=["FOUR"], patterns=["EveryBarSplitTest"]).set_index("timestamp")
+        ev = query_events(engine_or_url=url, symbols=["FOUR"], patterns=["EveryBarSplitTest"]).set_index("timestamp")
         assert len(ev) == 5
         assert {d["metadata"]["adjustment"] for d in ev["details"]} == {"splits"}
         assert float(ev.loc[ev.index[ev.index.date == dt.date(2024, 6, 7)][0], "price"]) == 25.0
 
         def step_return(adjustment):
-            result = audit(url, symbols=["FOUR"], patterns=["EveryBarSplitTest"], horizons=(1,),
+            result = audit(engine_or_url=url, symbols=["FOUR"], patterns=["EveryBarSplitTest"], horizons=(1,),
                            start="2024-06-06", end="2024-06-12", adjustment=adjustment)
             r = result.returns
             at = r[pd.to_datetime(r["timestamp"], utc=True).dt.date == dt.date(2024, 6, 7)]

@@ -157,8 +157,8 @@ def test_dask_audit_matches_in_process(seeded, client):
 
     clear_events(seeded)
     scan(SYMBOLS, timeframe="1d", start="2023-03-01", end="2023-12-29", engine_or_url=seeded)
-    local = audit(seeded, timeframe="1d", start="2023-03-01", end="2023-12-29")
-    remote = audit(seeded, timeframe="1d", start="2023-03-01", end="2023-12-29", client=client, batch=4)
+    local = audit(engine_or_url=seeded, timeframe="1d", start="2023-03-01", end="2023-12-29")
+    remote = audit(engine_or_url=seeded, timeframe="1d", start="2023-03-01", end="2023-12-29", client=client, batch=4)
     assert len(local.summary) > 0
     pd.testing.assert_frame_equal(remote.summary, local.summary)
     pd.testing.assert_frame_equal(remote.baseline, local.baseline)

@@ -32,7 +32,7 @@ def audited(engine):
     with engine.begin() as conn:
         write_events(conn, detections([(d[0], "bullish"), (d[2], "bullish"), (d[4], "bullish"), (d[1], "bearish")]),
                      symbol="AUD", timeframe="1d")
-    return audit(engine, patterns="X", timeframe="1d", horizons=(1, 2))
+    return audit(engine_or_url=engine, patterns="X", timeframe="1d", horizons=(1, 2))
 
 
 def row(result, direction, horizon):
@@ -79,7 +79,7 @@ def test_returns_table_and_range(audited, engine):
     assert audited.symbols == ["AUD"]
     assert audited.table(horizon=1)["excess_mean"].is_monotonic_decreasing
     # a range ending on 2024-01-04 keeps events b0..b2 and a baseline of bars b0..b2 (returns may look past it)
-    part = audit(engine, patterns="X", horizons=(1,), start="2024-01-02", end="2024-01-04")
+    part = audit(engine_or_url=engine, patterns="X", horizons=(1,), start="2024-01-02", end="2024-01-04")
     r = part.summary[part.summary["direction"] == "bullish"].iloc[0]
     assert r["n"] == 2 and r["baseline_n"] == 3 and r["baseline_mean"] == pytest.approx((0.2 + 0.25 - 0.2) / 3)
 
@@ -95,7 +95,7 @@ def test_intraday_audit(engine):
     with engine.begin() as conn:
         write_events(conn, detections([(pd.Timestamp("2024-03-11 13:31", tz="UTC"), "bullish")]),
                      symbol="AUDM", timeframe="1min")
-    result = audit(engine, symbols="AUDM", patterns="X", timeframe="1min", horizons=(1, 2),
+    result = audit(engine_or_url=engine, symbols="AUDM", patterns="X", timeframe="1min", horizons=(1, 2),
                    start="2024-03-11", end="2024-03-11")
     s = result.summary.set_index("horizon")
     assert s.loc[1, "mean"] == pytest.approx(1 / 11) and s.loc[1, "hit_rate"] == 1

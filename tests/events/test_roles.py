@@ -46,7 +46,7 @@ def test_writer_writes_and_analyst_reads(engine, logins):
         writer.dispose()
     analyst = create_engine(logins["tickstock_analyst"])
     try:
-        assert len(query_events(analyst, symbols="ROLE1")) == 1
+        assert len(query_events(engine_or_url=analyst, symbols="ROLE1")) == 1
     finally:
         analyst.dispose()
 

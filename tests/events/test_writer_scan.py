@@ -27,7 +27,7 @@ def test_write_events_shape_and_idempotence(engine):
     with engine.begin() as conn:
         first = write_events(conn, det, symbol="AAA", timeframe="1d")
     assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
-    stored = query_events(engine, symbols="AAA", patterns="Doji")
+    stored = query_events(engine_or_url=engine, symbols="AAA", patterns="Doji")
     assert list(stored["timestamp"]) == [pd.Timestamp("2024-01-02", tz="UTC"), pd.Timestamp("2024-01-04", tz="UTC")]
     assert stored["details"].iloc[0] == {
         "pattern": "Doji", "symbol": "AAA", "timestamp": "2024-01-02T00:00:00+00:00", "price": 10.0,
@@ -37,7 +37,7 @@ def test_write_events_shape_and_idempotence(engine):
     with engine.begin() as conn:
         again = write_events(conn, det, symbol="AAA", timeframe="1d")
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
-    assert query_events(engine, symbols="AAA", patterns="Doji")["updated_at"].tolist() == stamp
+    assert query_events(engine_or_url=engine, symbols="AAA", patterns="Doji")["updated_at"].tolist() == stamp
     changed = det.copy()
     changed.at[1, "metadata"] = {"body": 0.0, "range": 2.0, "note": "re-run"}
     with engine.begin() as conn:
@@ -54,11 +54,11 @@ def test_query_filters(engine):
     with engine.begin() as conn:
         write_events(conn, get_pattern("Doji").detect(BARS), symbol="QQ1", timeframe="1d")
         write_events(conn, get_pattern("Hammer").detect(BARS), symbol="QQ2", timeframe="1d")
-    both = query_events(engine, symbols=["QQ1", "QQ2"])
+    both = query_events(engine_or_url=engine, symbols=["QQ1", "QQ2"])
     assert len(both) == 3
-    assert list(query_events(engine, symbols=["QQ1", "QQ2"], direction="bullish")["symbol"]) == ["QQ2"]
-    assert len(query_events(engine, symbols="QQ1", start="2024-01-03", end="2024-01-05")) == 1
-    assert query_events(engine, symbols="QQ1", timeframe="1min").empty
+    assert list(query_events(engine_or_url=engine, symbols=["QQ1", "QQ2"], direction="bullish")["symbol"]) == ["QQ2"]
+    assert len(query_events(engine_or_url=engine, symbols="QQ1", start="2024-01-03", end="2024-01-05")) == 1
+    assert query_events(engine_or_url=engine, symbols="QQ1", timeframe="1min").empty
     assert json.dumps(both["details"].iloc[0])  # plain JSON-able dicts
 
 
@@ -74,7 +74,7 @@ def test_scan_daily_records_once(engine):
     again = scan(["SC1", "SC2"], patterns=["Doji", "Hammer"], timeframe="1d",
                  start="2024-01-01", end="2024-01-31", engine_or_url=engine)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 6)
-    ev = query_events(engine, symbols="SC1")
+    ev = query_events(engine_or_url=engine, symbols="SC1")
     assert [(t.date().isoformat(), p) for t, p in zip(ev["timestamp"], ev["pattern"])] == [
         ("2024-01-02", "Doji"), ("2024-01-04", "Doji"), ("2024-01-05", "Hammer")]
     # a range excluding bar 0 records nothing for it even though bar 0 is read as warm-up
@@ -100,11 +100,11 @@ def test_scan_intraday_high_of_day(engine):
     report = scan("MIN1", patterns="HighOfDay", timeframe="1min", start="2024-03-11", end="2024-03-11",
                   engine_or_url=engine)
     assert report.detections == 1 and report.bars == 4
-    ev = query_events(engine, symbols="MIN1", timeframe="1min")
+    ev = query_events(engine_or_url=engine, symbols="MIN1", timeframe="1min")
     assert ev["timestamp"].tolist() == [pd.Timestamp("2024-03-11 13:31", tz="UTC")]
     assert ev["details"].iloc[0]["timestamp"] == "2024-03-11T13:31:00+00:00"
     # a bare end date includes its whole day
-    assert len(query_events(engine, symbols="MIN1", start="2024-03-11", end="2024-03-11")) == 1
+    assert len(query_events(engine_or_url=engine, symbols="MIN1", start="2024-03-11", end="2024-03-11")) == 1
 
 
 def test_write_with_a_plain_connection_commits(engine):
@@ -113,7 +113,7 @@ def test_write_with_a_plain_connection_commits(engine):
     with engine.connect() as conn:
         write_events(conn, get_pattern("Doji").detect(BARS), symbol="PLAIN1", timeframe="1d")
         conn.commit()
-    assert len(query_events(engine, symbols="PLAIN1")) == 2
+    assert len(query_events(engine_or_url=engine, symbols="PLAIN1")) == 2
 
 
 def test_cli_scan_and_audit(engine, database_url, cli_env):
@@ -150,7 +150,7 @@ def test_scan_reads_warmup_history_before_start(engine):
     report = scan("WARM", patterns=[get_pattern("MACrossover", fast=2, slow=3)], start="2024-01-05",
                   end="2024-01-09", engine_or_url=engine)
     assert (report.bars, report.detections) == (3, 2)
-    ev = query_events(engine, symbols="WARM")
+    ev = query_events(engine_or_url=engine, symbols="WARM")
     assert list(ev["direction"]) == ["bullish", "bearish"]
     assert ev["details"].iloc[0]["parameters"] == {"fast": 2, "slow": 3}
 
@@ -171,7 +171,7 @@ def test_rescan_removes_events_the_corrected_bars_no_longer_show(engine):
     only_doji = scan(["RS1"], patterns=["Doji"], timeframe="1d", start="2024-01-03", end="2024-01-31",
                      engine_or_url=engine)
     assert (only_doji.inserted, only_doji.unchanged, only_doji.removed) == (0, 0, 1)
-    ev = query_events(engine, symbols=["RS1", "RS2"])
+    ev = query_events(engine_or_url=engine, symbols=["RS1", "RS2"])
     assert [(s, t.date().isoformat(), p) for s, t, p in zip(ev["symbol"], ev["timestamp"], ev["pattern"])] == [
         ("RS1", "2024-01-02", "Doji"),      # before the re-scanned range: kept
         ("RS1", "2024-01-05", "Hammer"),    # a pattern not re-scanned: kept

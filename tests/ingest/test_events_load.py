@@ -29,7 +29,7 @@ def test_valid_rows_load_and_every_bad_row_is_quarantined(db):
     assert dict(zip(q["line"], q["reason"])) == EXPECTED_QUARANTINE
     assert set(q["source"]) == {"events_mixed.csv"} and q["raw"][0]["direction"] == "sideways"
 
-    ev = query_events(db).set_index(["symbol", "pattern"])
+    ev = query_events(engine_or_url=db).set_index(["symbol", "pattern"])
     assert len(ev) == 3
     doji = ev.loc[("AAA", "Doji")]
     assert doji["timestamp"] == pd.Timestamp("2024-03-08", tz="UTC") and doji["price"] == 101.25
@@ -64,7 +64,7 @@ def test_missing_columns_name_the_file(db, tmp_path):
 
 def test_an_export_of_the_kits_events_loads_back_unchanged(db, cli_env, tmp_path):
     load_events(DATA / "events_mixed.csv", engine_or_url=db)
-    before = query_events(db)[["symbol", "timestamp", "pattern", "timeframe", "direction", "price", "details"]]
+    before = query_events(engine_or_url=db)[["symbol", "timestamp", "pattern", "timeframe", "direction", "price", "details"]]
     out = tmp_path / "events.csv"
 
     def cli(*args):
@@ -78,5 +78,5 @@ def test_an_export_of_the_kits_events_loads_back_unchanged(db, cli_env, tmp_path
         conn.exec_driver_sql("delete from events")
     report = json.loads(cli("ingest", "events", str(out), "--json"))
     assert (report["rows_read"], report["inserted"], report["rejected"]) == (3, 3, {})
-    after = query_events(db)[before.columns]
+    after = query_events(engine_or_url=db)[before.columns]
     pd.testing.assert_frame_equal(after, before)

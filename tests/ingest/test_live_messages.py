@@ -89,7 +89,7 @@ def test_bad_live_bars_never_empty_the_history(history):
 
 def test_blender_weekly_and_monthly_match_pandas_and_the_loader_dtypes(history):
     db, daily = history
-    loader = HistoricalLoader(db)
+    loader = HistoricalLoader(engine_or_url=db)
     f = daily.assign(date=pd.to_datetime(daily["date"]))
     for tf, key in (("1w", f["date"] - pd.to_timedelta(f["date"].dt.day_of_week, unit="D")),
                     ("1mo", f["date"].dt.to_period("M").dt.to_timestamp())):

@@ -43,7 +43,7 @@ def url(database_url):
     ticks["timestamp"] = ticks["timestamp"].dt.tz_convert("UTC")
     ticks = ticks.assign(price=10.0, volume=100, exchange=11)
     load_ticks(ticks, engine_or_url=database_url, progress=False)
-    run_rollup(database_url)
+    run_rollup(engine_or_url=database_url)
     return database_url
 
 

@@ -40,4 +40,4 @@ def seeded(tier_url, minutes, ticks_data) -> str:
 
 @pytest.fixture(scope="module")
 def loader(seeded) -> HistoricalLoader:
-    return HistoricalLoader(seeded)
+    return HistoricalLoader(engine_or_url=seeded)

@@ -20,7 +20,7 @@ def crypto(tier_url):
     seeding.add_symbols(tier_url, [CRYPTO], market="crypto")
     seeding.add_symbols(tier_url, ["AAA"])
     seeding.copy_rows(tier_url, "ohlcv_1min", minutes, seeding.BAR_COLUMNS)
-    return HistoricalLoader(tier_url), minutes
+    return HistoricalLoader(engine_or_url=tier_url), minutes
 
 
 def _resample(minutes: pd.DataFrame, rule: str) -> pd.DataFrame:

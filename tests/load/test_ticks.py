@@ -104,7 +104,7 @@ def test_a_callers_engine_in_another_time_zone_reads_the_same_ticks(loader, tick
     url = loader.engine.url.render_as_string(hide_password=False)
     theirs = sa.create_engine(url, connect_args={"options": "-c timezone=America/New_York -c DateStyle=German"})
     try:
-        got = HistoricalLoader(theirs).ticks(TICK_SYMBOLS, START, END)
+        got = HistoricalLoader(engine_or_url=theirs).ticks(TICK_SYMBOLS, START, END)
         _check_equal(got, _expected(ticks_data, TICK_SYMBOLS))
         with theirs.connect() as conn:
             assert conn.execute(sa.text("select current_setting('timezone')")).scalar() == "UTC"

@@ -74,7 +74,7 @@ def test_scan_records_onsets_and_state_per_bar_stays_available(stored):
     report = scan("RUNS", patterns=["ClosedInTop10Percent"], start="2024-01-02", end="2024-01-15",
                   engine_or_url=stored)
     assert report.detections == 3 and report.inserted == 3 and report.states == "onset"
-    ev = query_events(stored, symbols="RUNS", patterns="ClosedInTop10Percent")
+    ev = query_events(engine_or_url=stored, symbols="RUNS", patterns="ClosedInTop10Percent")
     assert list(pd.to_datetime(ev["timestamp"]).dt.tz_localize(None)) == [DAYS[0], DAYS[4], DAYS[6]]
     assert [d["metadata"]["run_length"] for d in ev["details"]] == [3, 1, 3]
     assert "\n" not in repr(report) and repr(report).startswith("ScanReport(scan 1d: 1 symbols")
@@ -94,11 +94,11 @@ def test_a_run_begun_before_the_range_is_not_recorded_again(stored):
 
 
 def test_the_audit_counts_onsets_however_they_were_recorded(stored):
-    onset = audit(stored, symbols=["RUNS"], patterns=["ClosedInTop10Percent"], horizons=(1,),
+    onset = audit(engine_or_url=stored, symbols=["RUNS"], patterns=["ClosedInTop10Percent"], horizons=(1,),
                   start="2024-01-02", end="2024-01-15")
-    per_bar_stored = audit(stored, symbols=["BARS"], patterns=["ClosedInTop10Percent"], horizons=(1,),
+    per_bar_stored = audit(engine_or_url=stored, symbols=["BARS"], patterns=["ClosedInTop10Percent"], horizons=(1,),
                            start="2024-01-02", end="2024-01-15")
-    every = audit(stored, symbols=["BARS"], patterns=["ClosedInTop10Percent"], horizons=(1,),
+    every = audit(engine_or_url=stored, symbols=["BARS"], patterns=["ClosedInTop10Percent"], horizons=(1,),
                   start="2024-01-02", end="2024-01-15", states="bars")
     assert int(onset.summary["events"].iloc[0]) == 3
     assert int(per_bar_stored.summary["events"].iloc[0]) == 3

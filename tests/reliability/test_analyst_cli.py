@@ -29,7 +29,7 @@ def world(database_url, tmp_path_factory):
     rows = [("RDA", day + pd.Timedelta(hours=14, minutes=31 + k), 50 + i + (k % 7) / 10, 10 + k)
             for i, day in enumerate(pd.bdate_range("2024-03-04", periods=5, tz="UTC")) for k in range(60)]
     load_ticks(pd.DataFrame(rows, columns=["symbol", "timestamp", "price", "volume"]), engine_or_url=database_url, progress=False)
-    run_rollup(database_url)
+    run_rollup(engine_or_url=database_url)
     reports = tmp_path_factory.mktemp("reports")
     assert run_nightly(DAY, engine_or_url=database_url, reports_dir=reports, report=False).ok
     files = tmp_path_factory.mktemp("files")

@@ -59,7 +59,7 @@ def seeded(tier_url):
     bad = pd.DataFrame({"symbol": ["RDA"], "timestamp": [pd.Timestamp("2024-03-04 15:00", tz="UTC")],
                         "price": [-1.0], "volume": [1]})              # one quarantined row
     load_ticks(pd.concat([ticks, bad], ignore_index=True), engine_or_url=tier_url, progress=False)
-    run_rollup(tier_url)
+    run_rollup(engine_or_url=tier_url)
     load_splits(pd.DataFrame({"ticker": ["RDA"], "execution_date": ["2024-03-07"], "split_from": [1],
                               "split_to": [2]}), engine_or_url=tier_url)
     load_dividends(pd.DataFrame({"ticker": ["RDB"], "ex_dividend_date": ["2024-03-06"],
@@ -259,10 +259,10 @@ def test_the_kit_refuses_every_load_and_job_in_one_line(seeded, tmp_path):
         "load_events": lambda: load_events(events_csv, engine_or_url=url),
         "build_minute_bars": lambda: build_minute_bars("2024-03-04", "2024-03-08", engine_or_url=url),
         "build_daily_bars": lambda: build_daily_bars("2024-03-04", "2024-03-08", engine_or_url=url),
-        "run_rollup": lambda: run_rollup(url),
+        "run_rollup": lambda: run_rollup(engine_or_url=url),
         "scan": lambda: scan(["RDA"], timeframe="1d", start="2024-03-01", end="2024-03-31", engine_or_url=url),
-        "init_schema": lambda: init_schema(url),
-        "run_maintenance": lambda: run_maintenance(url),
+        "init_schema": lambda: init_schema(engine_or_url=url),
+        "run_maintenance": lambda: run_maintenance(engine_or_url=url),
         "create_login": lambda: create_login(f"t_sneak_{secrets.token_hex(3)}", "writer", engine_or_url=url),
         "run_nightly": lambda: run_nightly("2024-03-08", engine_or_url=url, report=False),
     }
@@ -300,7 +300,7 @@ def test_the_analyst_blocks_none_of_the_kits_locks(seeded):
                 with hold_lock(engine, name):            # wait=0: refuses at once if anyone holds it
                     pass
             done: list = []
-            worker = threading.Thread(target=lambda: done.append(init_schema(seeded["admin"])), daemon=True)
+            worker = threading.Thread(target=lambda: done.append(init_schema(engine_or_url=seeded["admin"])), daemon=True)
             worker.start()
             worker.join(120)
             assert done, "db init waited on the analyst's open transaction"
@@ -315,14 +315,14 @@ def test_the_analyst_reads_everything(seeded):
     from tickstock_research.schema.tiers import describe
 
     url = seeded["analyst"]
-    loader = HistoricalLoader(url)
+    loader = HistoricalLoader(engine_or_url=url)
     assert len(loader.ticks(["RDA"], "2024-03-04", "2024-03-11")) == 6 * 40
     assert len(loader.bars(["RDA", "RDB"], "1d", "2024-03-04", "2024-03-11")) == 12
     minutes = pd.Series([t for t in _sessions(2) for t in [t + pd.Timedelta(hours=14, minutes=31 + k) for k in range(40)]])
     open_ = minutes.dt.normalize() + pd.Timedelta(hours=14, minutes=30)          # 09:30 New York (EST)
     buckets = (minutes.dt.normalize().astype("int64") // 10**9).astype(str) + ((minutes - open_) // pd.Timedelta("5min")).astype(str)
     assert len(loader.bars(["RDA"], "5min", "2024-03-04", "2024-03-05")) == buckets.nunique()
-    assert len(query_events(url, symbols="RDA")) == len(loader.events(["RDA"], start="2024-03-01", end="2024-04-01"))
+    assert len(query_events(engine_or_url=url, symbols="RDA")) == len(loader.events(["RDA"], start="2024-03-01", end="2024-04-01"))
     audit(timeframe="1d", engine_or_url=url)
     with get_engine(url).connect() as conn:
         info = describe(conn, "x")
@@ -357,4 +357,4 @@ def test_functions_the_analyst_can_execute_are_all_reviewed(seeded):
 
 def test_a_read_only_error_names_the_role_needed(seeded):
     with pytest.raises(ReadOnlyError, match=r"needs a login in tickstock_writer .*read-only \(tickstock_analyst\)"):
-        run_rollup(seeded["analyst"])
+        run_rollup(engine_or_url=seeded["analyst"])

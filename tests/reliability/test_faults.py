@@ -52,7 +52,7 @@ def fresh_db(cluster, name: str) -> str:
         cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     conn.close()
     url = make_url(cluster.url(database="postgres")).set(database=name).render_as_string(hide_password=False)
-    init_schema(url)
+    init_schema(engine_or_url=url)
     return url
 
 

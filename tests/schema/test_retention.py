@@ -56,7 +56,7 @@ def server_job(url):
 
 def retentions(tier: str):
     """Every retention the tier has."""
-    runs = [lambda url: run_maintenance(url)]
+    runs = [lambda url: run_maintenance(engine_or_url=url)]
     if tier == "timescale":
         runs.append(server_job)
     return runs
@@ -81,20 +81,20 @@ def test_nothing_unaggregated_is_dropped_then_exactly_the_dry_run_goes(backfille
     assert old.sum() > 100
 
     # never aggregated: every retention the tier has keeps everything
-    dry = run_maintenance(url, dry_run=True)
+    dry = run_maintenance(engine_or_url=url, dry_run=True)
     assert dry.dropped == [] and sum(u.rows for u in dry.kept) == old.sum()
     for retention in retentions(tier):
         retention(url)
         assert len(tick_times(url)) == len(frame)
 
-    run_rollup(url)
+    run_rollup(engine_or_url=url)
     # a late trade for an old day, loaded after the rollup: its unit stays until aggregated
     late_ts = frame.loc[old, "timestamp"].iloc[10] + pd.Timedelta(minutes=30)
     late = frame.iloc[[0]].assign(timestamp=late_ts, trade_id="late")
     load_ticks(late, engine_or_url=url, progress=False)
     ticks_before, minutes_before, daily_before = counts(url)
 
-    dry = run_maintenance(url, dry_run=True)
+    dry = run_maintenance(engine_or_url=url, dry_run=True)
     assert len(tick_times(url)) == len(frame) + 1                  # a dry run changes nothing
     kept = [u for u in dry.kept if u.table == "ticks"]
     assert [(u.start <= late_ts < u.end) for u in kept] == [True]   # only the late trade's unit
@@ -117,8 +117,8 @@ def test_nothing_unaggregated_is_dropped_then_exactly_the_dry_run_goes(backfille
     # bars are research data too: all kept
     assert counts(url)[1:] == (minutes_before, daily_before)
 
-    run_rollup(url)                                                  # the late trade aggregated
-    after = run_maintenance(url)
+    run_rollup(engine_or_url=url)                                                  # the late trade aggregated
+    after = run_maintenance(engine_or_url=url)
     assert [(u.start <= late_ts < u.end) for u in after.dropped] == [True]
     assert (tick_times(url) >= cutoff.floor("D")).all() and len(tick_times(url)) == (~old).sum()
 
@@ -132,7 +132,7 @@ def test_horizons_are_settings_that_can_be_changed_or_turned_off(backfilled):
     with pytest.raises(ConfigurationError, match="retention applies to"):
         set_retention("events", "1 day", engine_or_url=url)
     assert set_retention("ticks", "off", engine_or_url=url)["ticks"] == "off"
-    report = run_maintenance(url, dry_run=True)
+    report = run_maintenance(engine_or_url=url, dry_run=True)
     assert report.retention == [] and "ticks: retention off" in str(report)
     assert set_retention("ticks", "1 year", engine_or_url=url)["ticks"] == "1 year"
 
@@ -154,8 +154,8 @@ def test_cli_retention_info_and_dry_run(backfilled, cli_env):
     dry = subprocess.run(base + ["maintain", "--dry-run"], env=cli_env, capture_output=True, text=True, timeout=120)
     assert dry.returncode == 0, dry.stderr
     listed = [line.strip() for line in dry.stdout.splitlines() if line.strip().startswith("ticks [")]
-    expected = [f"{u.table} [{u.start} .. {u.end}) {u.rows} row(s)" for u in run_maintenance(url, dry_run=True).dropped]
+    expected = [f"{u.table} [{u.start} .. {u.end}) {u.rows} row(s)" for u in run_maintenance(engine_or_url=url, dry_run=True).dropped]
     assert listed == expected and listed
-    real = run_maintenance(url)
+    real = run_maintenance(engine_or_url=url)
     assert [f"{u.table} [{u.start} .. {u.end}) {u.rows} row(s)" for u in real.dropped] == listed
     set_retention("ticks", "1 year", engine_or_url=url)

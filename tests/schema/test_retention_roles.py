@@ -24,7 +24,7 @@ def analyst(database_url):
     old = pd.Timestamp.now(tz="UTC").normalize() - pd.Timedelta(days=500) + pd.Timedelta(hours=15)
     frame = pd.DataFrame({"symbol": "RRL", "timestamp": [old], "price": "10", "volume": [5], "trade_id": ["r1"]})
     load_ticks(frame, engine_or_url=database_url, progress=False)
-    run_rollup(database_url)
+    run_rollup(engine_or_url=database_url)
     name = f"t_analyst_{secrets.token_hex(4)}"
     url = create_login(name, "analyst", engine_or_url=database_url).url
     yield url
@@ -44,10 +44,10 @@ def analyst(database_url):
 
 
 def test_analyst_sees_the_dry_run_and_cannot_drop(analyst, database_url):
-    dry = apply_retention(analyst, dry_run=True)
+    dry = apply_retention(engine_or_url=analyst, dry_run=True)
     assert [u.rows for u in dry if u.table == "ticks" and u.action == "drop"] == [1]
     with pytest.raises(ReadOnlyError, match="permission denied.*t_analyst_.*may not do this"):
-        apply_retention(analyst)
+        apply_retention(engine_or_url=analyst)
     with get_engine(analyst).connect() as conn:
         for statement in ("SELECT * FROM tickstock_apply_retention(false)",
                           "CALL tickstock_retention_job(0, '{}')"):

@@ -39,7 +39,7 @@ def test_init_creates_tables_on_both_tiers(tier_url):
 
 
 def test_init_twice_is_a_no_op(tier_url):
-    report = init_schema(tier_url)
+    report = init_schema(engine_or_url=tier_url)
     assert report.applied == [] and report.version == latest_version()
     with get_engine(tier_url).connect() as conn:
         n = conn.execute(sa.text("select count(*) from tickstock_schema_version")).scalar()
@@ -50,7 +50,7 @@ def _init_in_process(url, extension, queue):
     try:
         from tickstock_research.schema.migrate import init_schema as init
 
-        report = init(url, extension=extension)
+        report = init(engine_or_url=url, extension=extension)
         queue.put(("ok", report.applied, report.version))
     except Exception as exc:  # pragma: no cover - reported to the parent
         queue.put(("error", repr(exc), None))
@@ -106,7 +106,7 @@ def test_newer_schema_is_refused(new_database):
         conn.execute(sa.text("insert into tickstock_schema_version (version, name, checksum, kit_version) "
                              "values (9999, 'future', 'x', '99')"))
     with pytest.raises(SchemaVersionError, match=r"9999 is newer than this kit supports"):
-        init_schema(url)
+        init_schema(engine_or_url=url)
     # refused before anything changed: the plain database did not get TimescaleDB on the way
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from pg_extension where extname = 'timescaledb'")).scalar() == 0
@@ -114,7 +114,7 @@ def test_newer_schema_is_refused(new_database):
 
 def test_a_plain_database_stays_plain_when_init_runs_again(new_database):
     url = new_database("plain", label="stays_plain")
-    report = init_schema(url)                      # extension="auto", on a server that has TimescaleDB
+    report = init_schema(engine_or_url=url)                      # extension="auto", on a server that has TimescaleDB
     assert report.tier == "plain" and report.applied == []
     assert any("stays plain" in n for n in report.notes), report.notes
     with get_engine(url).connect() as conn:
@@ -163,13 +163,13 @@ def test_maintenance_enforces_retention(tier_url):
         for i, ts in enumerate((old, new)):
             conn.execute(sa.text("insert into ticks(symbol, \"timestamp\", price, volume, trade_id) "
                                  "values ('RET', :ts, 10, 1, :t)"), {"ts": ts.to_pydatetime(), "t": f"r{i}"})
-    report = run_maintenance(tier_url)                      # not aggregated yet: nothing goes
+    report = run_maintenance(engine_or_url=tier_url)                      # not aggregated yet: nothing goes
     holds_old = [u.start <= old < u.end for u in report.retention]
     assert sum(holds_old) == 1 and report.retention[holds_old.index(True)].action == "keep"
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from ticks where symbol='RET'")).scalar() == 2
-    run_rollup(tier_url)
-    report = run_maintenance(tier_url)
+    run_rollup(engine_or_url=tier_url)
+    report = run_maintenance(engine_or_url=tier_url)
     with engine.begin() as conn:
         left = conn.execute(sa.text("select \"timestamp\" from ticks where symbol='RET'")).scalars().all()
         conn.execute(sa.text("delete from ticks where symbol='RET'"))
@@ -196,12 +196,12 @@ def test_space_partitions_are_set_on_a_new_database_only(new_database):
     from tickstock_research.schema.tiers import space_partitions_of
 
     url = new_database(None, init=False, label="space_parts")
-    init_schema(url, space_partitions=4)
+    init_schema(engine_or_url=url, space_partitions=4)
     engine = get_engine(url)
     with engine.connect() as conn:
         assert space_partitions_of(conn) == {"ticks": 4}
         assert describe(conn, url).features["space partitions"] == "ticks x4"
-    again = init_schema(url, space_partitions=100)     # an existing table keeps its layout, with a note
+    again = init_schema(engine_or_url=url, space_partitions=100)     # an existing table keeps its layout, with a note
     assert any("already has 4 space partition(s)" in n for n in again.notes), again.notes
     with engine.connect() as conn:
         assert space_partitions_of(conn) == {"ticks": 4}

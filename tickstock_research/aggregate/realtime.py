@@ -414,7 +414,7 @@ class DataBlender:
         if self._history is None:
             from ..load import HistoricalLoader
 
-            loader = HistoricalLoader(self.engine)
+            loader = HistoricalLoader(engine_or_url=self.engine)
             end = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=2)
             lo = pd.Timestamp(self.start).tz_localize("UTC") - pd.Timedelta(days=1)
             mins = loader.bars(self.symbols, "1min", lo, end, session="all", by_symbol=True)

@@ -20,7 +20,7 @@ instead rebuilds those session dates (and their minutes) whatever changed, leavi
 watermarks alone. Each run is a row in ``aggregate_runs``; the kit's rollup lock keeps two
 rollups from running at once (the second gets :class:`~tickstock_research.errors.JobLockedError`).
 
->>> report = run_rollup(url)          # doctest: +SKIP
+>>> report = run_rollup(engine_or_url=url)        # doctest: +SKIP
 >>> print(report); report.gaps        # doctest: +SKIP
 """
 from __future__ import annotations
@@ -231,7 +231,7 @@ def _range_windows(cals: Mapping[str, str], d0: dt.date, d1: dt.date, session: S
     return pd.concat(frames, ignore_index=True).sort_values(["day", "symbol"], ignore_index=True)
 
 
-def rollup_runs(engine_or_url: EngineOrURL = None, limit: int = 20) -> pd.DataFrame:
+def rollup_runs(limit: int = 20, *, engine_or_url: EngineOrURL = None) -> pd.DataFrame:
     """The latest rollup runs from ``aggregate_runs`` (newest first)."""
     with get_engine(engine_or_url).connect() as conn:
         res = conn.execute(query(FAMILY, "runs"), {"limit": int(limit)})
@@ -253,7 +253,7 @@ def _minute_windows_for_days(days: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"symbol": days["symbol"].to_numpy(), "start": starts, "end": starts + DAY})
 
 
-def run_rollup(engine_or_url: EngineOrURL = None, *, start: TimestampLike | None = None,
+def run_rollup(*, engine_or_url: EngineOrURL = None, start: TimestampLike | None = None,
                end: TimestampLike | None = None, symbols: str | Iterable[str] | None = None,
                session: SessionFilter = "regular", check_gaps: bool = True,
                work_mem: str | None = WORK_MEM, wait: float = 0.0) -> RollupReport:
@@ -263,9 +263,9 @@ def run_rollup(engine_or_url: EngineOrURL = None, *, start: TimestampLike | None
     watermarks where they were, so the next full run still covers the others). ``session``
     is the session filter the daily bars are built with (regular by default).
 
-    >>> print(run_rollup(url))                                     # doctest: +SKIP
+    >>> print(run_rollup(engine_or_url=url))                                   # doctest: +SKIP
     aggregate run 7 (incremental since 2024-11-28 01:10:02+00:00, regular session): ok in 1.84s
-    >>> run_rollup(url, start="2024-11-25", end="2024-11-29").gaps  # doctest: +SKIP
+    >>> run_rollup(engine_or_url=url, start="2024-11-25", end="2024-11-29").gaps  # doctest: +SKIP
     """
     check_session_filter(session)
     timer = Timer()

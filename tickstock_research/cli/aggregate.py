@@ -24,13 +24,13 @@ def aggregate(args) -> int:
     from ..aggregate import rollup_runs, run_rollup
 
     if args.runs:
-        runs = rollup_runs(args.url, limit=args.runs)
+        runs = rollup_runs(engine_or_url=args.url, limit=args.runs)
         if args.json:
             print(runs.to_json(orient="records", date_format="iso"))
         else:
             print(runs.to_string(index=False) if not runs.empty else "no aggregate runs yet")
         return 0
-    report = run_rollup(args.url, start=args.start, end=args.end, symbols=args.symbols, session=args.session,
+    report = run_rollup(engine_or_url=args.url, start=args.start, end=args.end, symbols=args.symbols, session=args.session,
                         check_gaps=not args.no_gaps)
     print(json.dumps(report.to_dict(), indent=2, default=str) if args.json else report)
     return 0

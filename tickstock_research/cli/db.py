@@ -107,7 +107,7 @@ def init(args) -> int:
     from ..schema.migrate import init_schema
 
     extension = "none" if args.plain else ("require" if args.require_timescaledb else "auto")
-    report = init_schema(_url(args), extension=extension, space_partitions=args.space_partitions)
+    report = init_schema(engine_or_url=_url(args), extension=extension, space_partitions=args.space_partitions)
     print(report)
     return 0
 
@@ -126,7 +126,7 @@ def info(args) -> int:
 def maintain(args) -> int:
     from ..schema.maintain import run_maintenance
 
-    print(run_maintenance(_url(args), dry_run=args.dry_run))
+    print(run_maintenance(engine_or_url=_url(args), dry_run=args.dry_run))
     return 0
 
 

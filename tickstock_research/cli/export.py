@@ -49,7 +49,7 @@ def export(args) -> int:
     from ..symbols import parse_symbols, split_names
 
     _check_output(args.output)
-    loader = HistoricalLoader(args.url)
+    loader = HistoricalLoader(engine_or_url=args.url)
     if args.what == "bars":
         frame = loader.bars(parse_symbols(args.symbols), args.timeframe, args.start, args.end, session=args.session,
                             adjust=None if args.adjust == "none" else args.adjust)

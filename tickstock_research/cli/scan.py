@@ -86,7 +86,7 @@ def _adjustment(choice: str) -> str | None:
 def run_audit(args) -> int:
     from ..events import audit
 
-    result = audit(args.url, symbols=parse_symbols(args.symbols), patterns=split_names(args.patterns), timeframe=args.timeframe,
+    result = audit(engine_or_url=args.url, symbols=parse_symbols(args.symbols), patterns=split_names(args.patterns), timeframe=args.timeframe,
                    horizons=tuple(args.horizons), start=args.start, end=args.end, client=args.dask_scheduler,
                    adjustment=_adjustment(args.adjustment))
     print(f"forward returns on {result.adjustment or 'raw'} bars")
@@ -109,7 +109,7 @@ def run_list(args) -> int:
         raise ValidationError(f"--limit must be 0 (all) or a positive number; got {args.limit}")
     resolve_range(args.start, args.end)                    # a reversed range is an error, not "no events"
     patterns = split_names(args.patterns)
-    frame = query_events(args.url, symbols=parse_symbols(args.symbols), patterns=patterns,
+    frame = query_events(engine_or_url=args.url, symbols=parse_symbols(args.symbols), patterns=patterns,
                          direction=split_names(args.direction), start=args.start, end=args.end, timeframe=args.timeframe)
     if patterns and frame.empty:
         _check_pattern_names(args.url, patterns)
@@ -131,7 +131,7 @@ def _check_pattern_names(url, names: list[str]) -> None:
     from ..patterns import all_patterns
 
     known = {p.name for p in all_patterns()}
-    stored = set(query_events(url, patterns=names)["pattern"])     # custom patterns recorded from notebooks
+    stored = set(query_events(engine_or_url=url, patterns=names)["pattern"])     # custom patterns recorded from notebooks
     unknown = [n for n in names if n not in known | stored]
     if unknown:
         raise ValidationError(f"unknown pattern(s): {', '.join(unknown)}; expected one of {', '.join(sorted(known))} "

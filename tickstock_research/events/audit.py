@@ -7,7 +7,7 @@ short/bearish; neutral events have no hit rate). The baseline is the same statis
 bar in [start, end] of the same symbols (those of the group's events), so an analyst can see
 whether a pattern beats just holding those symbols.
 
->>> result = audit(url, patterns=["Doji", "Hammer"], horizons=(1, 5))   # doctest: +SKIP
+>>> result = audit(patterns=["Doji", "Hammer"], horizons=(1, 5))   # doctest: +SKIP
 >>> result.summary.sort_values("excess_mean", ascending=False)           # doctest: +SKIP
 """
 from __future__ import annotations
@@ -141,10 +141,10 @@ def _audit_group(url, group, *, events, timeframe, start, end, horizons, daily, 
                                states)
 
 
-def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None = None,
+def audit(symbols: str | Iterable[str] | None = None,
           patterns: str | Iterable[str] | None = None, timeframe: str = "1d", horizons: Iterable[int] = (1, 5, 20),
           start: TimestampLike | None = None, end: TimestampLike | None = None, *,
-          client=None, batch: int = 50, adjustment: str | None = "splits", states: str = "onset") -> AuditResult:
+          engine_or_url: EngineOrURL = None, client=None, batch: int = 50, adjustment: str | None = "splits", states: str = "onset") -> AuditResult:
     """Audit the stored events of ``timeframe`` (filtered by symbols, patterns, [start, end]).
 
     Bars are read from ``start`` onwards (with no end, so events near ``end`` still get their
@@ -167,7 +167,7 @@ def audit(engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None
         ev_start, ev_end = start, end
     else:
         ev_start, ev_end = intraday_bounds(start, end)      # half-open, as the reader reads
-    events = query_events(engine, symbols=symbols, patterns=patterns, start=ev_start, end=ev_end, timeframe=tf)
+    events = query_events(engine_or_url=engine, symbols=symbols, patterns=patterns, start=ev_start, end=ev_end, timeframe=tf)
     if symbols is None:
         chosen = sorted(events["symbol"].unique())
     else:

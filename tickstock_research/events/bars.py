@@ -64,7 +64,7 @@ def read_bars_many(engine: Engine, symbols: Iterable[str], timeframe: str = "1d"
     read_from = warmup_start(start, name, warmup) if (start is not None and warmup) else start
     if read_from is not None and start is not None and not daily and read_from == to_date(start) and not is_bare_date(start):
         read_from = start
-    loaded = HistoricalLoader(engine, parallel=1).bars(symbols, name, read_from, end, session=session, by_symbol=True,
+    loaded = HistoricalLoader(engine_or_url=engine, parallel=1).bars(symbols, name, read_from, end, session=session, by_symbol=True,
                                                             adjust=adjust)
     if daily:
         first_bound = pd.Timestamp(to_date(start)) if start is not None else None

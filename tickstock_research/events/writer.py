@@ -28,7 +28,7 @@ QUERY_COLUMNS = ["symbol", "timestamp", "pattern", "timeframe", "direction", "pr
                  "created_at", "updated_at"]
 
 
-def query_events(engine_or_url: EngineOrURL = None, *, symbols: str | Iterable[str] | None = None,
+def query_events(*, engine_or_url: EngineOrURL = None, symbols: str | Iterable[str] | None = None,
                  patterns: str | Iterable[str] | None = None, direction: str | Iterable[str] | None = None,
                  start: TimestampLike | None = None, end: TimestampLike | None = None,
                  timeframe: str | Iterable[str] | None = None) -> pd.DataFrame:
@@ -39,10 +39,10 @@ def query_events(engine_or_url: EngineOrURL = None, *, symbols: str | Iterable[s
     time as a column: symbol, timestamp (UTC), pattern, timeframe, direction, price (float),
     details (dict), created_at, updated_at, sorted by symbol and time.
 
-    >>> query_events(url, symbols=["AAPL"], patterns="Doji", start="2024-01-01")  # doctest: +SKIP
+    >>> query_events(engine_or_url=url, symbols=["AAPL"], patterns="Doji", start="2024-01-01")  # doctest: +SKIP
     """
     from ..load import HistoricalLoader
 
-    frame = HistoricalLoader(engine_or_url).events(symbols, patterns, start, end, timeframe=timeframe,
+    frame = HistoricalLoader(engine_or_url=engine_or_url).events(symbols, patterns, start, end, timeframe=timeframe,
                                                    direction=direction)
     return frame.reset_index()[QUERY_COLUMNS]

@@ -359,7 +359,7 @@ class _Writer:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def close_interrupted_loads(engine_or_url: EngineOrURL = None) -> int:
+def close_interrupted_loads(*, engine_or_url: EngineOrURL = None) -> int:
     """Close the ``ingest_loads`` rows left ``running`` by a load that was cut off (its server
     backend is gone) as ``interrupted``; returns how many. Every load does this first."""
     engine = get_engine(engine_or_url)

@@ -105,7 +105,7 @@ def stored_daily_bars(ctx: ReportContext) -> pd.DataFrame:
     from ..load import HistoricalLoader
     from ..schema.settings import daily_session
 
-    loader = HistoricalLoader(ctx.engine)
+    loader = HistoricalLoader(engine_or_url=ctx.engine)
     known = set(loader.symbols()["symbol"])
     wanted = [s for s in (ctx.symbols or sorted(known)) if s in known]
     if not wanted:

@@ -61,7 +61,7 @@ def run_demo(*, seed: int = 7, symbols: int = 30, days: int = 78, end: Timestamp
 
     t = time.perf_counter()
     engine = get_engine(engine_or_url, environ=environ)
-    echo(str(init_schema(engine)))
+    echo(str(init_schema(engine_or_url=engine)))
     result.timings["schema"] = time.perf_counter() - t
 
     nights = [(market.sessions[-2], False)] if len(market.sessions) > 1 else []

@@ -215,7 +215,7 @@ def _scan_start(day: dt.date, lookback_sessions: int) -> dt.date:
     return s.index[max(0, len(s) - lookback_sessions)]
 
 
-def last_runs(engine_or_url: EngineOrURL, day: TimestampLike, limit: int = 5) -> pd.DataFrame:
+def last_runs(day: TimestampLike, limit: int = 5, *, engine_or_url: EngineOrURL = None) -> pd.DataFrame:
     """The latest recorded runs of the nightly job for a date."""
     engine = get_engine(engine_or_url)
     with engine.connect() as conn:

@@ -90,7 +90,7 @@ def build_bars() -> nbformat.NotebookNode:
                         'chart_symbol: str = ""  # symbol to chart (empty: the first one)'),
                 _setup("from tickstock_research.aggregate import run_rollup"),
                 _code("ctx = r.context(end or None, symbols=symbols)\n"
-                      "rollup = run_rollup(ctx.engine, start=start or None, end=end or None, symbols=ctx.symbols)\n"
+                      "rollup = run_rollup(engine_or_url=ctx.engine, start=start or None, end=end or None, symbols=ctx.symbols)\n"
                       "print(rollup)"),
                 _md("## Gaps found by the rollup"), _code("rollup.gaps"),
                 _md("## Bars per symbol"), _code("r.bars_in_range(ctx, start or None)"),
@@ -157,7 +157,7 @@ def corporate_actions() -> nbformat.NotebookNode:
                         'start: str = ""  # first date YYYY-MM-DD (empty: from the first bar)',
                         'end: str = ""  # last date (empty: to the last bar); actions after it are not applied'),
                 _setup("from tickstock_research.plots import adjusted_closes"),
-                _code("adjusted_closes(None, symbol or r.example_symbol(), start or None, end or None)")])
+                _code("adjusted_closes(symbol or r.example_symbol(), start or None, end or None)")])
 
 
 NOTEBOOKS = {"nightly_report": nightly_report, "load_ticks": load_ticks, "build_bars": build_bars,

@@ -191,7 +191,7 @@ def symbol_list(ctx: ReportContext) -> list[str]:
     return list(_frame("active_symbols", ctx, {})["symbol"])
 
 
-def example_symbol(engine_or_url=None) -> str:
+def example_symbol(*, engine_or_url=None) -> str:
     """A symbol worth showing raw against adjusted: the first with a split, else with a
     dividend, else the first active symbol (ValidationError when there are none)."""
     from ..db.engine import get_engine
@@ -296,7 +296,7 @@ def daily_bars(ctx: ReportContext, symbol: str, sessions_back: int = 90) -> pd.D
     from ..load import HistoricalLoader
 
     start = ctx.date - dt.timedelta(days=int(sessions_back * 1.5) + 5)
-    bars = HistoricalLoader(ctx.engine).bars([symbol], "1d", start, ctx.date)
+    bars = HistoricalLoader(engine_or_url=ctx.engine).bars([symbol], "1d", start, ctx.date)
     return bars.drop(columns=["symbol"]).tail(sessions_back)
 
 
@@ -305,7 +305,7 @@ def _events(ctx: ReportContext, start: pd.Timestamp, end: pd.Timestamp, symbol: 
     """Recorded events in [start, end), through the one reader of ``events``."""
     from ..load import HistoricalLoader
 
-    ev = HistoricalLoader(ctx.engine).events(symbol, start=start, end=end, timeframe=timeframe).reset_index()
+    ev = HistoricalLoader(engine_or_url=ctx.engine).events(symbol, start=start, end=end, timeframe=timeframe).reset_index()
     return ev[["symbol", "timestamp", "pattern", "timeframe", "direction", "price", "details"]]
 
 
@@ -351,7 +351,7 @@ def audit_table(ctx: ReportContext, start: str | dt.date | None = None, patterns
 
     if not start:
         start = ctx.date - dt.timedelta(days=int(sessions_back * 1.5))
-    result = audit(ctx.engine, symbols=ctx.symbols, patterns=split(patterns), timeframe=timeframe,
+    result = audit(engine_or_url=ctx.engine, symbols=ctx.symbols, patterns=split(patterns), timeframe=timeframe,
                    horizons=(1, 5, 20) if horizon in (None, 1, 5, 20) else (int(horizon),), start=start, end=ctx.date)
     table = result.table(horizon=horizon)[AUDIT_COLUMNS]
     pct = ["mean", "hit_rate", "baseline_mean", "baseline_hit_rate", "excess_mean", "excess_hit_rate"]

@@ -159,7 +159,7 @@ def ingest_files(engine, trade_files: Sequence[Path], ticker_files: Sequence[Pat
         from ..sqlfiles import query
         from .dropfolder import file_date
 
-        close_interrupted_loads(engine)     # a load cut off by a crash last night
+        close_interrupted_loads(engine_or_url=engine)     # a load cut off by a crash last night
 
         loads, skipped, failed = [], [], []
         for kind, paths in (("tickers", ticker_files), ("trades", trade_files)):
@@ -217,7 +217,7 @@ def aggregate(engine, start=None, end=None, symbols: Sequence[str] | None = None
         # another night's job may be aggregating: wait for it (the rollup is incremental, so the
         # second run then has little left to do) rather than fail the step. A failed rollup
         # raises (and has recorded its run as failed); ``_run`` turns that into the step's error.
-        report = run_rollup(engine, start=start, end=end, symbols=list(symbols) if symbols else None,
+        report = run_rollup(engine_or_url=engine, start=start, end=end, symbols=list(symbols) if symbols else None,
                             wait=ROLLUP_WAIT_S)
         summary = "; ".join([f"{label} bars: {b.bars:,} built, {b.written:,} written"
                              for label, b in (("minute", report.minutes), ("daily", report.daily))]
@@ -262,7 +262,7 @@ def maintenance(engine) -> StepResult:
     def body() -> StepResult:
         from ..schema import run_maintenance
 
-        report = run_maintenance(engine)
+        report = run_maintenance(engine_or_url=engine)
         return StepResult("maintenance", "ok", f"tier {report.tier}: " + "; ".join(report.actions),
                           {"tier": report.tier, "actions": list(report.actions)})
     return _run("maintenance", body)

@@ -81,7 +81,7 @@ class HistoricalLoader:
     >>> loader.ticks("AAPL", "2024-03-08", "2024-03-08").price.describe()       # doctest: +SKIP
     """
 
-    def __init__(self, engine_or_url: EngineOrURL | Engine = None, *, parallel: int = 2):
+    def __init__(self, *, engine_or_url: EngineOrURL | Engine = None, parallel: int = 2):
         self.engine = get_engine(engine_or_url)
         self._daily_session: str | None = None
         self.parallel = max(1, int(parallel))

@@ -10,15 +10,15 @@ from ..sessions.ranges import resolve_dates
 from ..types import EngineOrURL, TimestampLike
 
 
-def adjusted_closes(engine_or_url: EngineOrURL, symbol: str, start: TimestampLike | None = None,
-                    end: TimestampLike | None = None, title: str | None = None) -> go.Figure:
+def adjusted_closes(symbol: str, start: TimestampLike | None = None, end: TimestampLike | None = None,
+                    title: str | None = None, *, engine_or_url: EngineOrURL = None) -> go.Figure:
     """Daily closes of ``symbol`` raw (as traded), split-adjusted and fully adjusted, with the
     split and ex-dividend dates marked.
 
-    >>> adjusted_closes(None, "AAPL", "2020-06-01", "2020-10-30")   # doctest: +SKIP
+    >>> adjusted_closes("AAPL", "2020-06-01", "2020-10-30")   # doctest: +SKIP
     """
     engine = get_engine(engine_or_url)
-    loader = HistoricalLoader(engine)
+    loader = HistoricalLoader(engine_or_url=engine)
     raw = loader.bars(symbol, "1d", start, end)
     fig = go.Figure()
     for frame, name, dash in ((raw, "raw (as traded)", "solid"),

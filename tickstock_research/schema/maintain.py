@@ -6,7 +6,7 @@ never by "older than a year" alone. ``dry_run`` lists exactly what a real run wo
 ``timescale`` tier the kit's daily server job runs the same retention, and maintenance also
 compresses again the chunks late data made partially compressed.
 
->>> print(run_maintenance(engine, dry_run=True))  # doctest: +SKIP
+>>> print(run_maintenance(engine_or_url=engine, dry_run=True))  # doctest: +SKIP
 maintenance on tier apache (dry run):
   ticks: would drop 3 chunk(s), 120,000 row(s) older than 1 year
     ticks [2024-01-02 00:00:00+00:00 .. 2024-01-03 00:00:00+00:00) 40000 row(s)
@@ -63,7 +63,7 @@ def _unit_word(tier: str) -> str:
     return "day(s) of rows" if tier == "plain" else "chunk(s)"
 
 
-def run_maintenance(engine_or_url: EngineOrURL = None, *, environ: Mapping[str, str] | None = None,
+def run_maintenance(*, engine_or_url: EngineOrURL = None, environ: Mapping[str, str] | None = None,
                     dry_run: bool = False) -> MaintenanceReport:
     """Enforce retention and (timescale tier) recompress late-written chunks. With ``dry_run``
     nothing changes and the report lists exactly what a real run would drop."""

@@ -118,8 +118,8 @@ def check_schema(conn: Connection) -> int:
 
 
 def init_schema(
-    engine_or_url: EngineOrURL = None,
     *,
+    engine_or_url: EngineOrURL = None,
     extension: ExtensionMode = "auto",
     space_partitions: int | None = None,
     environ: Mapping[str, str] | None = None,

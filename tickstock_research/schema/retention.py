@@ -9,7 +9,7 @@ function (``sql/migrations/0060_retention.sql``), so a dry run lists exactly wha
 and on the ``timescale`` tier the server's daily job calls the same function.
 
 >>> set_retention("ticks", "2 years", engine_or_url=url)    # doctest: +SKIP
->>> for unit in apply_retention(url, dry_run=True): print(unit)   # doctest: +SKIP
+>>> for unit in apply_retention(engine_or_url=url, dry_run=True): print(unit)   # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def set_retention(table: str, age: str, *, engine_or_url: EngineOrURL = None,
     return current
 
 
-def apply_retention(engine_or_url: EngineOrURL = None, *, dry_run: bool = False,
+def apply_retention(*, engine_or_url: EngineOrURL = None, dry_run: bool = False,
                     environ: Mapping[str, str] | None = None) -> list[RetentionUnit]:
     """Drop the units past their horizon whose bars are current (with ``dry_run``, only list
     them); returns every unit past its horizon, dropped (or to drop) and kept."""
