@@ -46,3 +46,15 @@ def parse_symbols(symbols: Symbols | None) -> list[str] | None:
     if not names:
         raise ValidationError(f"no symbols in {symbols!r}; expected names such as AAPL or AAPL,MSFT")
     return sorted({n.upper() for n in names})
+
+
+def named_symbols(symbols: Symbols | None, what: str) -> list[str]:
+    """The symbols named by ``symbols`` for ``what``, which needs some (None is an error here).
+
+    >>> named_symbols("aapl, msft", "a scan")
+    ['AAPL', 'MSFT']
+    """
+    names = parse_symbols(symbols)
+    if names is None:
+        raise ValidationError(f"{what} needs symbols; got none")
+    return names

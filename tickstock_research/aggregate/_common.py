@@ -127,8 +127,10 @@ class Timer:
 def utc_range(start: TimestampLike, end: TimestampLike) -> tuple[pd.Timestamp, pd.Timestamp]:
     """Minute-aligned UTC [lo, hi) for a build range: bare dates are UTC days (builds work per
     UTC day), so a bare ``end`` includes that whole UTC day (:mod:`..sessions.ranges`)."""
-    lo, hi = resolve_range(start, end, "UTC")
-    lo, hi = lo.floor("min"), hi.ceil("min")
+    first, last = resolve_range(start, end, "UTC")
+    if first is None or last is None:
+        raise InvalidRangeError(f"a build needs both a start and an end; got start={start!r}, end={end!r}")
+    lo, hi = first.floor("min"), last.ceil("min")
     if hi <= lo:
         raise InvalidRangeError(f"empty or reversed range: start {start} is not before end {end}")
     return lo, hi

@@ -140,7 +140,7 @@ def check_bar(m: Mapping, now_ns: int) -> tuple[str | None, dict]:
     raw_t = m.get("s", m.get("timestamp"))
     ns = None if _missing(raw_t) else feed_ns(raw_t)
     reason = time_problem(raw_t, ns, now_ns)
-    if reason is None and ns % 60_000_000_000:
+    if reason is None and ns is not None and ns % 60_000_000_000:
         reason = "not_minute_boundary"
     o, h, lo, c = (m.get(k, m.get(name)) for k, name in (("o", "open"), ("h", "high"), ("l", "low"), ("c", "close")))
     for p in (o, h, lo, c):

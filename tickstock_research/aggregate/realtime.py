@@ -23,7 +23,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -49,12 +49,12 @@ def _dec(p) -> Decimal:
 class _Acc:
     """Running state of one (symbol, minute) bar."""
 
-    open_key: tuple
-    open: object
-    close_key: tuple
-    close: object
-    high: object
-    low: object
+    open_key: tuple | None
+    open: Any
+    close_key: tuple | None
+    close: Any
+    high: Any
+    low: Any
     volume: int
     pv: Decimal
     count: int

@@ -105,8 +105,9 @@ def login(args) -> int:
 
 def init(args) -> int:
     from ..schema.migrate import init_schema
+    from ..types import ExtensionMode
 
-    extension = "none" if args.plain else ("require" if args.require_timescaledb else "auto")
+    extension: ExtensionMode = "none" if args.plain else ("require" if args.require_timescaledb else "auto")
     report = init_schema(engine_or_url=_url(args), extension=extension, space_partitions=args.space_partitions)
     print(report)
     return 0

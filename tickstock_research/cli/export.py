@@ -46,15 +46,15 @@ def _check_output(output: str) -> None:
 
 def export(args) -> int:
     from ..load import HistoricalLoader
-    from ..symbols import parse_symbols, split_names
+    from ..symbols import named_symbols, parse_symbols, split_names
 
     _check_output(args.output)
     loader = HistoricalLoader(engine_or_url=args.url)
     if args.what == "bars":
-        frame = loader.bars(parse_symbols(args.symbols), args.timeframe, args.start, args.end, session=args.session,
+        frame = loader.bars(named_symbols(args.symbols, "export bars"), args.timeframe, args.start, args.end, session=args.session,
                             adjust=None if args.adjust == "none" else args.adjust)
     elif args.what == "ticks":
-        frame = loader.ticks(parse_symbols(args.symbols), args.start, args.end)
+        frame = loader.ticks(named_symbols(args.symbols, "export ticks"), args.start, args.end)
     else:
         frame = loader.events(parse_symbols(args.symbols), split_names(args.patterns), args.start, args.end,
                               timeframe=args.timeframe)

@@ -71,7 +71,9 @@ def demo(args) -> int:
     print(f"timings: {timings}")
     if result.html:
         print(f"report: {Path(result.html).resolve()}")
-        print(f"executed notebook: {Path(result.nights[-1].notebook).resolve()}")
+        notebook = result.nights[-1].notebook if result.nights else None
+        if notebook:
+            print(f"executed notebook: {Path(notebook).resolve()}")
     return 0 if result.ok else 1
 
 

@@ -12,7 +12,7 @@ transaction.
 from __future__ import annotations
 
 import threading
-from typing import Mapping
+from typing import Any, Mapping
 
 import psycopg2
 import sqlalchemy as sa
@@ -32,10 +32,16 @@ def _register_numpy_adapters() -> None:
     import numpy as np
     from psycopg2.extensions import AsIs, Float, register_adapter
 
-    for t in (np.float16, np.float32, np.float64):
-        register_adapter(t, lambda v: Float(float(v)))
-    for t in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
-        register_adapter(t, lambda v: AsIs(int(v)))
+    def as_float(v: Any) -> Float:
+        return Float(float(v))
+
+    def as_int(v: Any) -> AsIs:
+        return AsIs(int(v))
+
+    for ft in (np.float16, np.float32, np.float64):
+        register_adapter(ft, as_float)
+    for it in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
+        register_adapter(it, as_int)
     register_adapter(np.bool_, lambda v: AsIs(bool(v)))
 
 

@@ -22,7 +22,7 @@ from ..db.engine import get_engine
 from ..distributed import map_symbol_groups, resolve_client
 from ..patterns.base import timeframe_kind
 from ..sessions import to_date
-from ..symbols import parse_symbols
+from ..symbols import named_symbols
 from ..types import EngineOrURL, TimestampLike
 from .bars import intraday_bounds, read_bars_many
 from .writer import query_events
@@ -168,10 +168,7 @@ def audit(symbols: str | Iterable[str] | None = None,
     else:
         ev_start, ev_end = intraday_bounds(start, end)      # half-open, as the reader reads
     events = query_events(engine_or_url=engine, symbols=symbols, patterns=patterns, start=ev_start, end=ev_end, timeframe=tf)
-    if symbols is None:
-        chosen = sorted(events["symbol"].unique())
-    else:
-        chosen = parse_symbols(symbols)
+    chosen = sorted(events["symbol"].unique()) if symbols is None else named_symbols(symbols, "an audit")
 
     if states not in ("onset", "bars"):
         from ..errors import ValidationError

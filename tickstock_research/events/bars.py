@@ -7,7 +7,10 @@ inside the range, kept in ``frame.attrs["first_in_range"]``.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, cast
+
+if TYPE_CHECKING:
+    from ..corporate.adjust import Adjustment
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -65,7 +68,7 @@ def read_bars_many(engine: Engine, symbols: Iterable[str], timeframe: str = "1d"
     if read_from is not None and start is not None and not daily and read_from == to_date(start) and not is_bare_date(start):
         read_from = start
     loaded = HistoricalLoader(engine_or_url=engine, parallel=1).bars(symbols, name, read_from, end, session=session, by_symbol=True,
-                                                            adjust=adjust)
+                                                            adjust=cast("Adjustment | None", adjust))
     if daily:
         first_bound = pd.Timestamp(to_date(start)) if start is not None else None
     else:

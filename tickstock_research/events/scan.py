@@ -27,7 +27,7 @@ from ..errors import InvalidRangeError
 from ..patterns.base import Pattern, onsets, timeframe_kind
 from ..patterns.registry import resolve_patterns
 from ..sessions import to_utc
-from ..symbols import parse_symbols
+from ..symbols import named_symbols
 from ..types import EngineOrURL, SessionFilter, TimestampLike
 from .bars import read_bars_many
 from .writer import WriteCounts, remove_stale_events, write_events
@@ -133,13 +133,13 @@ def scan(symbols: str | Iterable[str], patterns: Iterable[str | Pattern] | str |
         raise InvalidRangeError(f"start {start} is after end {end}")
     engine = get_engine(engine_or_url)
     require(engine, "scanning (scan writes events)", "writer")      # a read-only login: say so first
-    symbols = parse_symbols(symbols)
+    wanted = named_symbols(symbols, "a scan")
     dask_client = resolve_client(client)
     if dask_client is None:
-        report = _scan_local(engine, symbols, chosen, tf, start, end, adjustment, session, batch, states)
+        report = _scan_local(engine, wanted, chosen, tf, start, end, adjustment, session, batch, states)
     else:
         url = engine.url.render_as_string(hide_password=False)
-        parts = map_symbol_groups(_scan_group, symbols, url=url, client=dask_client, group_size=max(1, batch),
+        parts = map_symbol_groups(_scan_group, wanted, url=url, client=dask_client, group_size=max(1, batch),
                                   patterns=chosen, timeframe=tf, start=start, end=end, adjustment=adjustment,
                                   session=session, states=states)
         report = merge_reports(parts, tf, [p.name for p in chosen])

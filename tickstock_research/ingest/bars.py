@@ -7,7 +7,7 @@ table.
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -120,7 +120,7 @@ def load_bars(source: SourceLike, *, engine_or_url: EngineOrURL = None, timefram
         folder = "day_aggs_v1" if said == "1d" else "minute_aggs_v1"
         raise ValidationError(f"{srcs[0].name}: timeframe {timeframe} contradicts the file's folder {folder} "
                               f"(which holds {said} bars)")
-    timeframe = timeframe or said or "1min"
+    timeframe = cast(Timeframe, timeframe or said or "1min")
     daily = timeframe == "1d"
 
     def check(batch):

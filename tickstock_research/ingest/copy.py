@@ -288,7 +288,7 @@ class BufferReader(io.RawIOBase):
     """A file-like reader over header + rows + trailer, for ``cursor.copy_expert``."""
 
     def __init__(self, rows: np.ndarray):
-        self._parts = [memoryview(HEADER), memoryview(rows).cast("B"), memoryview(TRAILER)]
+        self._parts = [memoryview(HEADER), memoryview(rows.data).cast("B"), memoryview(TRAILER)]
         self._i = 0
         self._pos = 0
 

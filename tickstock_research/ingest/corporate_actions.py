@@ -165,11 +165,11 @@ def _load(kind: Kind, source: Source, engine_or_url: EngineOrURL, unknown_symbol
                 good = good[~mask]
             _quarantine(conn, kind, name, digest, bad)
             counter = query("queries/corporate", f"count_{kind}")
-            before = conn.execute(counter).scalar()
+            before = int(conn.execute(counter).scalar_one())
             rows = _records(good, kind)
             if rows:
                 conn.execute(query("queries/corporate", "upsert_split" if kind == "splits" else "upsert_dividend"), rows)
-            inserted = conn.execute(counter).scalar() - before
+            inserted = int(conn.execute(counter).scalar_one()) - before
         report.inserted += inserted
         report.already_present += len(good) - inserted
         for r, n in bad["_reason"].value_counts().items():

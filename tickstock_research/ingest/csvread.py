@@ -124,7 +124,8 @@ def _parse(chunk: bytes, names: list[str], first_line: int, unclosed: bool = Fal
            ) -> tuple[pa.Table, np.ndarray, list]:
     """Parse one chunk of whole records: (table, line of each row, invalid records). ``unclosed``:
     the chunk ends the file inside a quoted field, so its last record is cut off."""
-    bad: list[tuple[int, str, int]] = []
+    # (record number, its text, its field count); the unclosed last record: (number, None, its fields as JSON)
+    bad: list[tuple[int, str | None, int | str]] = []
 
     def invalid(row) -> str:
         bad.append((row.number, row.text, row.actual_columns))
@@ -144,7 +145,7 @@ def _parse(chunk: bytes, names: list[str], first_line: int, unclosed: bool = Fal
         valid = np.ones(records, dtype=bool)
         for number, text, _ in bad:
             valid[number - 1] = False
-            spans[number - 1] += text.count("\n")
+            spans[number - 1] += text.count("\n") if text is not None else 0
         extra = np.zeros(table.num_rows, dtype=np.int64)
         for col in table.columns:
             extra += pc.count_substring(col, "\n").fill_null(0).to_numpy(zero_copy_only=False)

@@ -108,7 +108,9 @@ def write_events(conn: Connection, detections: pd.DataFrame, *, symbol: str, tim
     values = list(rows.values())
     if not conn.in_transaction():  # driver-level work does not autobegin: begin as conn.execute() would
         conn.begin()
-    cur = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    assert driver is not None              # a live pooled connection
+    cur = driver.cursor()
     try:
         returned = execute_values(cur, raw(FAMILY, "upsert_events"), values,
                                   template=raw(FAMILY, "upsert_events_template").strip(),

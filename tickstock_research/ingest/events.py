@@ -74,6 +74,7 @@ def load_events(source: SourceLike, *, engine_or_url: EngineOrURL = None,
                     bad.append((int(line), reason, json.dumps({k: _text(v) for k, v in rec.items()})))
                     report.reject(reason, 1)
                 else:
+                    assert row is not None          # _check returns a row exactly when it finds no reason
                     good.append(row)
             report.rows_read += len(frame) + len(invalid)
             new = sorted({r["symbol"] for r in good} - known)
@@ -92,11 +93,11 @@ def load_events(source: SourceLike, *, engine_or_url: EngineOrURL = None,
 
 def _read(src: Source) -> pd.DataFrame:
     if src.kind == "dataframe":
-        frame = src.frame
+        frame = src.data
     elif src.kind == "parquet":
-        frame = pd.read_parquet(src.path)
+        frame = pd.read_parquet(src.file)
     elif src.kind == "csv":
-        frame = csv_frame(src.path, "events")
+        frame = csv_frame(src.file, "events")
     else:
         raise ValidationError(f"{src.name}: events load from CSV, Parquet or a DataFrame; got {src.kind}")
     frame = frame.rename(columns=lambda c: str(c).strip().lower())

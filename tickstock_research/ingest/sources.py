@@ -38,6 +38,20 @@ class Source:
     _key: str | None = None
 
     @property
+    def file(self) -> Path:
+        """The input's path (a file source)."""
+        if self.path is None:
+            raise TypeError(f"{self.name} is a DataFrame, not a file")
+        return self.path
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The input's frame (a DataFrame source)."""
+        if self.frame is None:
+            raise TypeError(f"{self.name} is a file, not a DataFrame")
+        return self.frame
+
+    @property
     def key(self) -> str:
         """A content digest (sha256) of the input: the identity re-loads are recognised by."""
         if self._key is None:
@@ -47,8 +61,8 @@ class Source:
                     for block in iter(lambda: fh.read(1 << 22), b""):
                         h.update(block)
             else:
-                h.update(",".join(map(str, self.frame.columns)).encode())
-                h.update(pd.util.hash_pandas_object(self.frame, index=False).to_numpy().tobytes())
+                h.update(",".join(map(str, self.data.columns)).encode())
+                h.update(pd.util.hash_pandas_object(self.data, index=False).to_numpy().tobytes())
             self._key = h.hexdigest()
         return self._key
 
@@ -63,18 +77,18 @@ class Source:
     def columns(self) -> list[str]:
         """The input's column names (lower-cased), read without reading its rows."""
         if self.kind == "dataframe":
-            frame = self.frame
+            frame = self.data
             names = [str(n) for n in frame.columns]
             if not isinstance(frame.index, pd.RangeIndex):
                 names += [str(n) for n in frame.index.names if n is not None]
                 if isinstance(frame.index, pd.DatetimeIndex) and frame.index.name is None:
                     names.append("timestamp")
         elif self.kind == "parquet":
-            names = list(pq.ParquetFile(self.path).schema_arrow.names)
+            names = list(pq.ParquetFile(self.file).schema_arrow.names)
         elif self.kind == "csv":
-            return csv_header(self.path)
+            return csv_header(self.file)
         else:
-            names = [str(n) for n in read_json_records(self.path).columns]
+            names = [str(n) for n in read_json_records(self.file).columns]
         names = [n.strip().lower() for n in names]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -83,13 +97,13 @@ class Source:
 
     def batches(self, batch_rows: int) -> Iterator[RawBatch]:
         if self.kind == "dataframe":
-            yield from _frame_batches(self.frame, batch_rows)
+            yield from _frame_batches(self.data, batch_rows)
         elif self.kind == "parquet":
-            yield from _parquet_batches(self.path, batch_rows)
+            yield from _parquet_batches(self.file, batch_rows)
         elif self.kind == "csv":
-            yield from csv_batches(self.path, batch_rows)
+            yield from csv_batches(self.file, batch_rows)
         elif self.kind == "json":
-            yield from _frame_batches(read_json_records(self.path), batch_rows)
+            yield from _frame_batches(read_json_records(self.file), batch_rows)
         else:  # pragma: no cover
             raise ValidationError(f"unsupported source kind {self.kind}")
 

@@ -49,13 +49,13 @@ def load_symbols(source: SourceLike, *, engine_or_url: EngineOrURL = None) -> Lo
         cur = conn.cursor()
         for src in srcs:
             if src.kind == "dataframe":
-                frame = src.frame
+                frame = src.data
             elif src.kind == "json":
-                frame = read_json_records(src.path)
+                frame = read_json_records(src.file)
             elif src.kind == "parquet":
-                frame = pd.read_parquet(src.path)
+                frame = pd.read_parquet(src.file)
             else:
-                frame = csv_frame(src.path, "symbols")
+                frame = csv_frame(src.file, "symbols")
             frame = frame.rename(columns=lambda c: str(c).strip().lower())
             frame = frame.rename(columns={k: t for k, t in _SYMBOL_ALIASES.items() if t not in frame.columns})
             if "symbol" not in frame.columns:

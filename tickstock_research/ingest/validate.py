@@ -352,13 +352,13 @@ def conditions(arr: pa.Array | None, chk: Checker, n: int) -> pa.Array:
     try:
         return parts.cast(pa.large_list(pa.int16()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        good = []
+        fits = []
         for v in parts.to_pylist():
             try:
-                good.append(v is None or all(-32768 <= int(x) <= 32767 for x in v))
+                fits.append(v is None or all(-32768 <= int(x) <= 32767 for x in v))
             except ValueError:
-                good.append(False)
-        good = np.array(good, dtype=bool)
+                fits.append(False)
+        good = np.array(fits, dtype=bool)
         chk.flag(~good, "unparsable")
         parts = pc.if_else(pa.array(good), parts, pa.scalar(None, parts.type))
         return parts.cast(pa.large_list(pa.int16()))
@@ -371,8 +371,12 @@ class Checked:
     n: int
     cols: dict = field(default_factory=dict)
     nulls: dict = field(default_factory=dict)
-    code: np.ndarray | None = None
+    code: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.code) != self.n:           # every row valid until a check says otherwise
+            self.code = np.zeros(self.n, dtype=np.int8)
 
     def keep(self, mask: np.ndarray) -> "Checked":
         return self.take(np.flatnonzero(mask))
@@ -480,7 +484,7 @@ def check_bars(batch: pa.RecordBatch, *, now_ns: int, daily: bool, tz: str | Non
         if not daily:
             chk.flag(ns % 60_000_000_000 != 0, "not_minute_boundary")
     out.cols["timestamp"] = ns // 1000
-    ohlc = {}
+    ohlc: dict[str, np.ndarray] = {}
     for name in ("open", "high", "low", "close"):
         if name not in cols:
             raise ValidationError(f"input has no {name} column (columns: {', '.join(batch.schema.names)})")

@@ -239,7 +239,7 @@ class _Writer:
                 except (OSError, pa.ArrowInvalid) as exc:   # e.g. not a Parquet file at all
                     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                     raise ValidationError(f"{s.name}: cannot read the file: {first}") from exc
-            total = None if None in counts else sum(counts)
+            total = None if any(c is None for c in counts) else sum(c for c in counts if c is not None)
             bar = _progress_bar(self.progress, total, table)
             out: queue.Queue = queue.Queue(maxsize=1)   # bounded memory: one batch ready ahead
             stop = threading.Event()

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from ..db.engine import get_engine
 from ..sessions import session_bounds, sessions, to_date
 from ..sqlfiles import query
 from ..symbols import parse_symbols
+from ..types import SessionFilter
 
 
 @dataclass
@@ -57,7 +58,7 @@ class ReportContext:
         r0, r1 = self.bounds("regular")
         return int((r1 - r0) / pd.Timedelta(minutes=1))
 
-    def bounds(self, which: str = "extended") -> tuple[pd.Timestamp, pd.Timestamp]:
+    def bounds(self, which: SessionFilter = "extended") -> tuple[pd.Timestamp, pd.Timestamp]:
         """The session's [start, end) in UTC. A non-trading day has no bounds: an empty
         interval at its UTC midnight, so nothing (not the eve's evening trades) falls in it."""
         s = sessions(self.date, self.date, self.calendar)
@@ -112,7 +113,7 @@ def stored_daily_bars(ctx: ReportContext) -> pd.DataFrame:
         return pd.DataFrame(columns=DAILY_COLUMNS)
     with ctx.engine.connect() as conn:
         session = daily_session(conn)
-    bars = loader.bars(wanted, "1d", ctx.date, ctx.date, session=session).reset_index()
+    bars = loader.bars(wanted, "1d", ctx.date, ctx.date, session=cast(SessionFilter, session)).reset_index()
     bars["date"] = [t.date() for t in pd.to_datetime(bars["date"])]
     return bars[DAILY_COLUMNS]
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..db.engine import get_engine
+from ..ingest.report import LoadReport
 
 TABLE_FRONT = ["file", "kind", "target", "rows_read", "inserted", "already_present", "corrected", "rejected",
                "duration_s", "rows_per_second"]
@@ -26,7 +27,7 @@ TABLE_FRONT = ["file", "kind", "target", "rows_read", "inserted", "already_prese
 class LoadRun:
     """The load reports of the files one call loaded, in load order (``(file, kind, report)``)."""
 
-    loads: list[tuple[str, str, object]] = field(default_factory=list)
+    loads: list[tuple[str, str, LoadReport]] = field(default_factory=list)
 
     def _sum(self, attr: str, kind: str = "trades") -> int:
         return sum(int(getattr(r, attr, 0) or 0) for _, k, r in self.loads if k == kind)

@@ -23,6 +23,7 @@ import pandas as pd
 from ..errors import TickstockError
 from ..sessions import calendar_for
 from .context import ReportContext, frame, only, stored_daily_bars
+from .steps import StepStatus
 
 COVERAGE_COLUMNS = ["symbol", "minutes", "expected_minutes", "missing_minutes", "status"]
 CHECK_COLUMNS = ["check", "findings", "status", "detail"]
@@ -88,7 +89,9 @@ def quality_checks(ctx: ReportContext, now: pd.Timestamp | None = None) -> pd.Da
                               f"{day} is not a trading day ({ctx.calendar}); there is nothing to check")],
                             columns=CHECK_COLUMNS)
     if not ctx.closed(now):
-        close = ctx.session["extended_close"].tz_convert("America/New_York")
+        today_row = ctx.session
+        assert today_row is not None           # a trading day (checked above)
+        close = today_row["extended_close"].tz_convert("America/New_York")
         return pd.DataFrame([("session", 0, "not closed yet",
                               f"the {day} session closes at {close:%Y-%m-%d %H:%M} New York; its data cannot be complete yet")],
                             columns=CHECK_COLUMNS)
@@ -153,7 +156,7 @@ def drop_folder_check(folder, day, trade_files, expect_files: bool = False):
     if own:
         return StepResult("drop folder", "ok", f"{len(own)} trade file(s) dated {day}; {len(trade_files)} dated file(s) "
                                                f"up to it (those loaded before are skipped)")
-    status = "failed" if expect_files else "warning"
+    status: StepStatus = "failed" if expect_files else "warning"
     extra = f"; {len(trade_files)} earlier file(s) to catch up" if trade_files else ""
     return StepResult("drop folder", status, f"no trade file for {day} in the drop folder{extra}",
                       {"folder": str(folder), "expected": bool(expect_files)})

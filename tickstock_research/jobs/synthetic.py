@@ -103,11 +103,11 @@ def default_end(today: TimestampLike | None = None, days: int = 78, max_age_days
     >>> default_end("2026-11-25")   # latest early close 2025-12-24; window starts 2025-12-05
     datetime.date(2026, 3, 30)
     """
-    today = pd.Timestamp(today if today is not None else pd.Timestamp.now(tz="UTC")).date()
-    past = xnys_sessions(today - dt.timedelta(days=max_age_days + 40), today - dt.timedelta(days=1))
+    day: dt.date = pd.Timestamp(today if today is not None else pd.Timestamp.now(tz="UTC")).date()
+    past = xnys_sessions(day - dt.timedelta(days=max_age_days + 40), day - dt.timedelta(days=1))
     index = list(past.index)
     last_i = len(index) - 1
-    oldest = today - dt.timedelta(days=max_age_days)
+    oldest = day - dt.timedelta(days=max_age_days)
     first_ok = next((i for i, d in enumerate(index) if d >= oldest), last_i)
     for e in reversed([d for d in index if past.loc[d, "early_close"]]):
         e_i = index.index(e)
@@ -149,7 +149,7 @@ def daily_closes(seed: int, symbols: list[str], n_days: int) -> tuple[np.ndarray
     rets = rng.normal(0.0003, 0.015, (n, n_days))
     closes = base[:, None] * np.exp(np.cumsum(rets, axis=1))
     gaps = rng.normal(0, 0.004, (n, n_days))
-    planted = []
+    planted: list[dict] = []
     for i, (name, points) in enumerate([("HeadAndShoulders", HEAD_AND_SHOULDERS), ("DoubleBottom", DOUBLE_BOTTOM)]):
         shape = _template(points)
         if i >= n or len(shape) >= n_days:

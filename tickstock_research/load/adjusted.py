@@ -10,12 +10,13 @@ are built from adjusted daily bars, because a split inside a week must not scale
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ..corporate.adjust import Actions, apply_factors, factors_of
+from ..corporate.adjust import Actions, Adjustment, apply_factors, factors_of
 from ..ingest.corporate_actions import read_actions
 from ..sessions import session_date
 
@@ -62,7 +63,7 @@ def adjust_bars(engine: Engine, frame: pd.DataFrame, *, mode: str, intraday: boo
         if rows is None:
             continue
         actions = Actions.from_frames(split_groups.get(sym), div_groups.get(sym), as_of)
-        price_factor[rows], volume_factor[rows] = factors_of(days[rows], actions, mode)
+        price_factor[rows], volume_factor[rows] = factors_of(days[rows], actions, cast(Adjustment, mode))
     return apply_factors(frame, price_factor, volume_factor)
 
 

@@ -151,7 +151,7 @@ def copy_tables(engine: Engine, name: str, params_list: list[dict], spec: Column
         t.join()
     if errors:
         raise errors[0]
-    return pa.concat_tables(out)  # type: ignore[arg-type]
+    return pa.concat_tables(out)
 
 
 def _read(source, spec, read, parse, convert) -> pa.Table:

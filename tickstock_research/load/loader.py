@@ -28,7 +28,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Iterable, Iterator
-from typing import Literal
+from typing import Any, Literal, overload
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -122,6 +122,14 @@ class HistoricalLoader:
         return [symbols[i * len(symbols) // k:(i + 1) * len(symbols) // k] for i in range(k)]
 
     # ------------------------------------------------------------------ ticks
+    @overload
+    def ticks(self, symbols: Symbols, start: TimestampLike | None, end: TimestampLike | None, *,
+              by_symbol: Literal[False] = False) -> pd.DataFrame: ...
+
+    @overload
+    def ticks(self, symbols: Symbols, start: TimestampLike | None, end: TimestampLike | None, *,
+              by_symbol: Literal[True]) -> dict[str, pd.DataFrame]: ...
+
     def ticks(self, symbols: Symbols, start: TimestampLike | None, end: TimestampLike | None, *,
               by_symbol: bool = False) -> pd.DataFrame | dict[str, pd.DataFrame]:
         """Every tick of ``symbols`` in ``[start, end)``, sorted by (symbol, time, exchange, trade id).
@@ -171,7 +179,7 @@ class HistoricalLoader:
             if lo is not None and hi is not None and lo >= hi:
                 continue
             for sym in group:
-                after = (None, None, None)
+                after: tuple[Any, int | None, str | None] = (None, None, None)
                 while True:
                     params = {"symbol": sym, "after_ts": after[0], "after_exchange": after[1],
                               "after_trade_id": after[2], "start": sql_bound(lo, "lo"), "end": sql_bound(hi, "hi"),
@@ -191,6 +199,16 @@ class HistoricalLoader:
             yield _shape(_concat(pending).set_index("timestamp"), TICK_COLUMNS, syms, False)
 
     # ------------------------------------------------------------------ bars
+    @overload
+    def bars(self, symbols: Symbols, timeframe: str | Timeframe = "1min", start: TimestampLike | None = None,
+             end: TimestampLike | None = None, session: SessionFilter = "regular", align: Align = "session", *,
+             by_symbol: Literal[False] = False, adjust: Adjustment | None = None) -> pd.DataFrame: ...
+
+    @overload
+    def bars(self, symbols: Symbols, timeframe: str | Timeframe = "1min", start: TimestampLike | None = None,
+             end: TimestampLike | None = None, session: SessionFilter = "regular", align: Align = "session", *,
+             by_symbol: Literal[True], adjust: Adjustment | None = None) -> dict[str, pd.DataFrame]: ...
+
     def bars(self, symbols: Symbols, timeframe: str | Timeframe = "1min", start: TimestampLike | None = None,
              end: TimestampLike | None = None, session: SessionFilter = "regular", align: Align = "session", *,
              by_symbol: bool = False, adjust: Adjustment | None = None) -> pd.DataFrame | dict[str, pd.DataFrame]:
@@ -291,7 +309,7 @@ class HistoricalLoader:
         if d0 is None or d1 is None:
             conn = self.engine.raw_connection()
             try:
-                with conn.cursor() as cur:
+                with conn.cursor() as cur:  # type: ignore[attr-defined]  # psycopg2's cursor is a context manager
                     cur.execute(fetch.raw(fetch.FAMILY, "minute_span"), {"symbols": group})
                     first, last = cur.fetchone()
                 conn.rollback()

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import PatternError
 from ..sessions import DEFAULT_CALENDAR, exchange_tz, session_date, sessions
-from .base import Pattern
+from .base import Pattern, TimeframeScope
 from .registry import register
 
 
@@ -48,7 +48,7 @@ def _require_utc(bars: pd.DataFrame, who: str) -> None:
 @dataclass
 class _SessionExtreme(Pattern):
     calendar: str = DEFAULT_CALENDAR
-    scope: ClassVar[str] = "intraday"
+    scope: ClassVar[TimeframeScope] = "intraday"
     low_side: ClassVar[bool] = False
 
     def find(self, bars, timeframe):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 #: Key points (bar, price) of each formation's path; noise is added around the lines joining them.
-SHAPES = {
+SHAPES: dict[str, list[tuple[int, float]]] = {
     # left shoulder 110 at bar 40, head 116 at 80, right shoulder 110 at 120, neckline ~104
     "head_and_shoulders": [(0, 100), (40, 110), (60, 104), (80, 116), (100, 104), (120, 110), (160, 92)],
     "inverse_head_and_shoulders": [(0, 120), (40, 110), (60, 116), (80, 104), (100, 116), (120, 110), (160, 128)],

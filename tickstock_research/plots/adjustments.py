@@ -26,7 +26,7 @@ def adjusted_closes(symbol: str, start: TimestampLike | None = None, end: Timest
                               (loader.bars(symbol, "1d", start, end, adjust="all"), "splits + dividends", "dot")):
         fig.add_trace(go.Scatter(x=frame.index, y=frame["close"], name=name, mode="lines", line=dict(dash=dash)))
     if len(raw):
-        as_of = resolve_dates(None, end)[1] if end is not None else raw.index.max().date()
+        as_of = (resolve_dates(None, end)[1] if end is not None else None) or raw.index.max().date()
         with engine.connect() as conn:
             splits, divs = read_actions(conn, [symbol], as_of)
         first = raw.index.min().date()

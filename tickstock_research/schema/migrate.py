@@ -87,7 +87,9 @@ def _exec_script(conn: Connection, sql: str) -> None:
     """
     if not conn.in_transaction():
         conn.begin()
-    with conn.connection.dbapi_connection.cursor() as cur:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None                   # a live pooled connection
+    with dbapi.cursor() as cur:  # type: ignore[attr-defined]  # psycopg2's cursor is a context manager
         cur.execute(sql)
 
 

@@ -135,7 +135,7 @@ def create_login(name: str, role: LoginRole = "analyst", *, engine_or_url: Engin
                 raise ValidationError(f"role {name!r} has been given administrative attributes "
                                       "(superuser, createrole, replication or bypassrls); the kit leaves it alone")
             ids = {"login": sql.Identifier(name), "group": sql.Identifier(GROUPS[role]),
-                   "database": sql.Identifier(engine.url.database)}
+                   "database": sql.Identifier(str(engine.url.database))}
             created = existing is None
             new_password = None
             if created or reset_password:
