@@ -110,7 +110,7 @@ def audit_events() -> nbformat.NotebookNode:
                 _setup("from tickstock_research.events import scan"),
                 _code("ctx = r.context(end or None, symbols=symbols)\n"
                       "scan(ctx.symbols or r.symbol_list(ctx), r.split(patterns), timeframe, start or None, ctx.date, "
-                      "ctx.engine) if scan_first else None"),
+                      "engine_or_url=ctx.engine) if scan_first else None"),
                 _md("## Audit"), _code("r.audit_table(ctx, start or None, patterns, timeframe)"),
                 _md("## Events"), _code("r.events_in_range(ctx, start or None, patterns, timeframe)")])
 
