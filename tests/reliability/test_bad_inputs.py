@@ -72,7 +72,7 @@ def run_loader(loader: str, path: Path, url: str, options: str):
     if loader.startswith("bars"):
         return load_bars(path, engine_or_url=url, timeframe=loader.split("_")[1], progress=False, **kwargs)
     return {"symbols": load_symbols, "splits": load_splits, "dividends": load_dividends,
-            "events": load_events}[loader](path, url, **kwargs)
+            "events": load_events}[loader](path, engine_or_url=url, **kwargs)
 
 
 def expected_rows(spec: str) -> list[tuple[int, str]]:

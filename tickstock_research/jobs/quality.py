@@ -121,7 +121,7 @@ def quality_checks(ctx: ReportContext, now: pd.Timestamp | None = None) -> pd.Da
         row("daily volume differs from its minutes", len(rec), "failed", _names(rec["symbol"])),
         row("symbols that traded but have no daily bar", len(no_daily), "failed", _names(no_daily["symbol"])),
         ("distinct trades sharing a timestamp (kept)", int(same["trades"].sum()) if len(same) else 0, "info", ""),
-        ("corrected trades (excluded from bars)", int(built["corrected"].sum()), "info", ""),
+        ("trades with a correction indicator", int(built["corrected"].sum()), "info", ""),
         ("quarantined rows (all time)", int(quarantine["rows"].sum()) if len(quarantine) else 0, "info", ""),
     ]
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)

@@ -226,7 +226,7 @@ def bars_totals(ctx: ReportContext) -> pd.DataFrame:
     b = bars_built(ctx)
     return pd.DataFrame([{"symbols": int((b["trades"] > 0).sum()), "trades": int(b["trades"].sum()),
                           "minute bars": int(b["minute_bars"].sum()), "daily bars": int(b["close"].notna().sum()),
-                          "corrected trades (excluded from bars)": int(b["corrected"].sum())}])
+                          "trades with a correction indicator": int(b["corrected"].sum())}])
 
 
 def gaps_table(ctx: ReportContext) -> pd.DataFrame:

@@ -19,8 +19,9 @@ What is in the trades (so every part of the pipeline has something to find):
   planted *gaps* (a few symbol-days miss a block of 3-12 minutes);
 - planted daily shapes ending on the last session: a head-and-shoulders breakdown on the first
   symbol (needs >= 76 sessions) and a double-bottom breakout on the second (>= 51 sessions);
-- two distinct trades with the same nanosecond timestamp in every file, and a corrected trade
-  (``correction`` 1, price 8% off) every 10th session and on the last one.
+- two distinct trades with the same nanosecond timestamp in every file, and an erroneous trade
+  (``correction`` 7, "original trade later marked erroneous", price 8% off; no rule set counts
+  it) every 10th session and on the last one.
 
 >>> market = generate_market("drop", seed=7, symbols=6, days=5)   # doctest: +SKIP
 >>> market.files[-1].name                                          # doctest: +SKIP
@@ -301,7 +302,7 @@ def _plant_correction(frame: pd.DataFrame, symbol: str, day: dt.date, market: Sy
     i = rows[rows.size // 3] + 1          # its minute keeps trade i, so no gap appears
     bad = round(float(frame.loc[i, "price"]) * 1.08, 2)
     frame.loc[i, "price"] = bad
-    frame.loc[i, "correction"] = 1
+    frame.loc[i, "correction"] = 7        # later marked erroneous: in no bar (aggregate/eligibility.py)
     market.corrected.append({"symbol": symbol, "date": day.isoformat(), "id": frame.loc[i, "id"], "price": bad})
 
 
