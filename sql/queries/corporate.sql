@@ -1,38 +1,36 @@
--- Corporate actions: staging-free upserts (small tables) and reads.
+-- Corporate actions: upserts of the record path (ingest/records.py) and the adjustment's reads.
 -- Bind parameters: :name (SQLAlchemy text()).
 
--- name: upsert_split
-INSERT INTO splits (symbol, execution_date, split_from, split_to)
-VALUES (:symbol, :execution_date, :split_from, :split_to)
+-- name: upsert_splits
+-- :rows is a JSON array of splits (one per key); returns one flag per row inserted or changed:
+-- true for a new row, false for a changed one (an unchanged row returns nothing).
+INSERT INTO splits AS t (symbol, execution_date, split_from, split_to)
+SELECT r.symbol, r.execution_date, r.split_from, r.split_to
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(symbol text, execution_date date, split_from numeric,
+                                                   split_to numeric)
 ON CONFLICT (symbol, execution_date) DO UPDATE
 SET split_from = EXCLUDED.split_from, split_to = EXCLUDED.split_to, loaded_at = now()
-WHERE (splits.split_from, splits.split_to) IS DISTINCT FROM (EXCLUDED.split_from, EXCLUDED.split_to);
+WHERE (t.split_from, t.split_to) IS DISTINCT FROM (EXCLUDED.split_from, EXCLUDED.split_to)
+RETURNING (xmax = 0) AS inserted;
 
--- name: upsert_dividend
-INSERT INTO dividends (symbol, ex_dividend_date, cash_amount, currency, dividend_type, pay_date,
-                       declaration_date, record_date, frequency)
-VALUES (:symbol, :ex_dividend_date, :cash_amount, :currency, :dividend_type, :pay_date,
-        :declaration_date, :record_date, :frequency)
+-- name: upsert_dividends
+-- As upsert_splits, for cash dividends.
+INSERT INTO dividends AS t (symbol, ex_dividend_date, cash_amount, currency, dividend_type, pay_date,
+                            declaration_date, record_date, frequency)
+SELECT r.symbol, r.ex_dividend_date, r.cash_amount, r.currency, r.dividend_type, r.pay_date,
+       r.declaration_date, r.record_date, r.frequency
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(symbol text, ex_dividend_date date, cash_amount numeric,
+                                                   currency text, dividend_type text, pay_date date,
+                                                   declaration_date date, record_date date, frequency integer)
 ON CONFLICT (symbol, ex_dividend_date, dividend_type) DO UPDATE
 SET cash_amount = EXCLUDED.cash_amount, currency = EXCLUDED.currency, pay_date = EXCLUDED.pay_date,
     declaration_date = EXCLUDED.declaration_date, record_date = EXCLUDED.record_date,
     frequency = EXCLUDED.frequency, loaded_at = now()
-WHERE (dividends.cash_amount, dividends.currency, dividends.pay_date, dividends.declaration_date,
-       dividends.record_date, dividends.frequency)
+WHERE (t.cash_amount, t.currency, t.pay_date, t.declaration_date, t.record_date, t.frequency)
       IS DISTINCT FROM
       (EXCLUDED.cash_amount, EXCLUDED.currency, EXCLUDED.pay_date, EXCLUDED.declaration_date,
-       EXCLUDED.record_date, EXCLUDED.frequency);
-
--- name: register_symbol
-INSERT INTO symbols (symbol) VALUES (:symbol) ON CONFLICT (symbol) DO NOTHING;
-
--- name: known_symbols
-SELECT symbol FROM symbols WHERE symbol = ANY(CAST(:symbols AS text[]));
-
--- name: quarantine_row
-INSERT INTO quarantine (target, source, source_key, line, reason, raw)
-VALUES (:target, :source, :source_key, :line, :reason, CAST(:raw AS jsonb))
-ON CONFLICT (target, source_key, line, reason) DO NOTHING;
+       EXCLUDED.record_date, EXCLUDED.frequency)
+RETURNING (xmax = 0) AS inserted;
 
 -- name: splits_for
 SELECT symbol, execution_date, split_from::float8 AS split_from, split_to::float8 AS split_to
@@ -53,9 +51,3 @@ LEFT JOIN LATERAL (
     ORDER BY o.date DESC LIMIT 1
 ) p ON true
 ORDER BY d.symbol, d.ex_dividend_date;
-
--- name: count_splits
-SELECT count(*) FROM splits;
-
--- name: count_dividends
-SELECT count(*) FROM dividends;

@@ -71,6 +71,9 @@ ON CONFLICT DO NOTHING;
 -- name: known_symbols
 SELECT symbol FROM symbols;
 
+-- name: symbols_among
+SELECT symbol FROM symbols WHERE symbol = ANY(CAST(%(symbols)s AS text[]));
+
 -- name: register_symbols
 INSERT INTO symbols (symbol)
 SELECT s FROM unnest(CAST(%(symbols)s AS text[])) AS s

@@ -12,32 +12,26 @@ Columns: ``symbol``, ``timestamp`` (ISO-8601 or tz-aware; naive values are UTC),
 ``metadata`` are kept, ``metadata.adjustment`` included), or ``parameters`` / ``metadata``
 columns of JSON objects.
 
->>> load_events("events_2024.csv")   # doctest: +SKIP
+>>> load_events("events_2024.csv")
 """
 from __future__ import annotations
 
 import json
 import math
-import time
 
 import pandas as pd
-import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-from ..db.access import require
-from ..db.engine import get_engine
-from ..errors import UnknownTimeframeError, ValidationError
-from ..sqlfiles import raw
+from ..errors import UnknownTimeframeError
 from ..timeframes import parse_timeframe
 from ..types import DIRECTIONS, EngineOrURL, UnknownSymbolPolicy
-from .csvread import csv_frame
 from .event_store import write_events
+from .records import RecordTarget, Verdict, load_records, per_row
 from .report import LoadReport
-from .sources import Source, SourceLike, sources_of
+from .sources import SourceLike
 from .validate import SYMBOL_MAX, is_missing
-from .writers import require_schema
 
-Q = "queries/ingest"
-REQUIRED = ["symbol", "timestamp", "pattern", "timeframe", "direction", "price"]
+REQUIRED = ("symbol", "timestamp", "pattern", "timeframe", "direction", "price")
 PATTERN_MAX = 50
 
 
@@ -51,64 +45,10 @@ def load_events(source: SourceLike, *, engine_or_url: EngineOrURL = None,
     ``already_present`` counts rows stored before (unchanged, or updated where they differed).
     Writing needs the ``tickstock_writer`` role.
     """
-    if unknown_symbols not in ("register", "reject"):
-        raise ValidationError(f"unknown_symbols must be 'register' or 'reject'; got {unknown_symbols!r}")
-    started = time.perf_counter()
-    srcs = sources_of(source)
-    report = LoadReport("events", [s.name for s in srcs])
-    engine = get_engine(engine_or_url)
-    require_schema(engine)
-    require(engine, "loading events", "writer")
-    for src in srcs:
-        frame = _read(src)
-        invalid = frame.attrs.get("invalid", [])
-        lines_of = frame.pop("_line").tolist() if "_line" in frame.columns else list(range(1, len(frame) + 1))
-        with engine.begin() as conn:
-            known = set(conn.execute(sa.text(raw(Q, "known_symbols"))).scalars())
-            good, bad = [], list(invalid)
-            for reason in (r[1] for r in invalid):
-                report.reject(reason, 1)
-            for line, rec in zip(lines_of, frame.to_dict("records")):
-                row, reason = _check(rec, known, unknown_symbols)
-                if reason:
-                    bad.append((int(line), reason, json.dumps({k: _text(v) for k, v in rec.items()})))
-                    report.reject(reason, 1)
-                else:
-                    assert row is not None          # _check returns a row exactly when it finds no reason
-                    good.append(row)
-            report.rows_read += len(frame) + len(invalid)
-            new = sorted({r["symbol"] for r in good} - known)
-            if new:
-                conn.exec_driver_sql(raw(Q, "register_symbols"), {"symbols": new})
-            inserted = _write(conn, good)
-            report.inserted += inserted
-            report.already_present += len(good) - inserted
-            if bad:
-                lines, reasons, raws = (list(x) for x in zip(*bad))
-                conn.exec_driver_sql(raw(Q, "quarantine_rows"), {
-                    "target": "events", "source": src.name, "source_key": src.key,
-                    "lines": lines, "reasons": reasons, "raws": raws})
-    return report.finish(time.perf_counter() - started)
+    return load_records(EVENTS, source, engine_or_url=engine_or_url, unknown_symbols=unknown_symbols)
 
 
-def _read(src: Source) -> pd.DataFrame:
-    if src.kind == "dataframe":
-        frame = src.data
-    elif src.kind == "parquet":
-        frame = pd.read_parquet(src.file)
-    elif src.kind == "csv":
-        frame = csv_frame(src.file, "events")
-    else:
-        raise ValidationError(f"{src.name}: events load from CSV, Parquet or a DataFrame; got {src.kind}")
-    frame = frame.rename(columns=lambda c: str(c).strip().lower())
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        raise ValidationError(f"{src.name}: missing column(s) {', '.join(missing)}; "
-                              f"expected {', '.join(REQUIRED)} (and optionally details)")
-    return frame
-
-
-def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | None]:
+def _check(rec: dict) -> Verdict:
     """The row ready for the writer, or the quarantine reason of its first problem."""
     if any(is_missing(rec.get(c)) for c in REQUIRED):
         return None, "missing_value"
@@ -144,8 +84,6 @@ def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | 
     details = details or {}
     parameters = parameters or details.get("parameters") or {}
     metadata = dict(metadata or details.get("metadata") or {})
-    if symbol not in known and policy == "reject":
-        return None, "unknown_symbol"
     adjustment = metadata.pop("adjustment", None)
     return {"symbol": symbol, "timeframe": timeframe, "adjustment": None if adjustment in (None, "none") else adjustment,
             "timestamp": ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC"),
@@ -153,10 +91,8 @@ def _check(rec: dict, known: set[str], policy: str) -> tuple[dict | None, str | 
             "parameters": parameters, "metadata": metadata}, None
 
 
-def _write(conn, rows: list[dict]) -> int:
+def _write(conn: Connection, rows: list[dict], columns: frozenset[str]) -> int:
     """Upsert the rows with the scanner's writer, one call per (symbol, timeframe, adjustment)."""
-    if not rows:
-        return 0
     frame = pd.DataFrame(rows)
     inserted = 0
     for (symbol, timeframe, adjustment), group in frame.groupby(
@@ -180,7 +116,5 @@ def _json_object(value):
     return parsed if isinstance(parsed, dict) else False
 
 
-def _text(value):
-    if isinstance(value, str):
-        return None if is_missing(value) else value.replace("\x00", "\\x00")   # jsonb holds no NUL
-    return None if is_missing(value) else (value if isinstance(value, (int, float, bool, dict, list)) else str(value))
+EVENTS = RecordTarget("events", REQUIRED, per_row(_check), _write,
+                      formats=frozenset({"dataframe", "csv", "parquet"}))

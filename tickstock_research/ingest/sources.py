@@ -173,9 +173,13 @@ def _parquet_batches(path: Path, batch_rows: int) -> Iterator[RawBatch]:
         line += batch.num_rows
 
 
-def read_json_records(path: Path) -> pd.DataFrame:
+#: Keys of a Massive REST response envelope: such an object without ``results`` holds no rows.
+_ENVELOPE = {"status", "request_id", "next_url", "count"}
+
+
+def read_json_records(path: Path, *, what: str = "records") -> pd.DataFrame:
     """Rows of a JSON file: a Massive reference page (``{"results": [...]}``), a list of objects,
-    or JSON lines."""
+    or JSON lines. A response envelope without ``results`` is an error, not a row."""
     with pa.input_stream(str(path), compression="detect") as stream:
         text = stream.read().decode("utf-8")
     text = text.strip()
@@ -193,6 +197,9 @@ def read_json_records(path: Path) -> pd.DataFrame:
             doc = doc["results"]
             if isinstance(doc, dict):   # a ticker-detail page holds one object
                 doc = [doc]
+        elif _ENVELOPE & set(doc):
+            raise ValidationError(f"{path.name}: expected a JSON object with a 'results' list of {what}; "
+                                  f"got one with keys {', '.join(sorted(doc))}")
         else:
             doc = [doc]
     if not isinstance(doc, list):

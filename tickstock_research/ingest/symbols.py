@@ -1,26 +1,22 @@
 """``load_symbols``: reference data into ``symbols`` (insert or update).
 
-Reference files are small (tens of thousands of rows), so this loader goes row by row where it
-must (checking widths) and writes each source in one statement and one transaction.
+One target of the record path (:mod:`.records`): the rows are checked one by one (widths,
+integers, flags), each source is written in one statement and one transaction with its
+quarantined rows. Fields missing from the input keep their stored values.
 """
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pandas as pd
-import psycopg2
+from sqlalchemy.engine import Connection
 
-from ..db.engine import get_engine, raw_connection
-from ..errors import LoadError, ValidationError
 from ..sqlfiles import raw
 from ..types import EngineOrURL
-from .csvread import csv_frame
+from .records import RecordTarget, Verdict, load_records, per_row
 from .report import LoadReport
-from .sources import SourceLike, read_json_records, sources_of
-from .validate import is_missing
-from .writers import require_schema
+from .sources import SourceLike
 
 Q = "queries/ingest"
 
@@ -37,71 +33,25 @@ def load_symbols(source: SourceLike, *, engine_or_url: EngineOrURL = None) -> Lo
     """Insert or update ``symbols`` from a DataFrame, CSV or Massive ``/v3/reference/tickers`` JSON
     pages (their ``results`` list). Fields missing from the input keep their stored values.
 
-    >>> load_symbols("reference_tickers_page1.json")   # doctest: +SKIP
+    >>> load_symbols("reference_tickers_page1.json")
     """
-    started = time.perf_counter()
-    srcs = sources_of(source)
-    report = LoadReport("symbols", [s.name for s in srcs])
-    engine = get_engine(engine_or_url)
-    require_schema(engine)
-    conn = raw_connection(engine)
-    try:
-        cur = conn.cursor()
-        for src in srcs:
-            if src.kind == "dataframe":
-                frame = src.data
-            elif src.kind == "json":
-                frame = read_json_records(src.file)
-            elif src.kind == "parquet":
-                frame = pd.read_parquet(src.file)
-            else:
-                frame = csv_frame(src.file, "symbols")
-            frame = frame.rename(columns=lambda c: str(c).strip().lower())
-            frame = frame.rename(columns={k: t for k, t in _SYMBOL_ALIASES.items() if t not in frame.columns})
-            if "symbol" not in frame.columns:
-                raise ValidationError(f"{src.name}: no symbol/ticker column")
-            invalid = frame.attrs.get("invalid", [])
-            line_of = frame["_line"].tolist() if "_line" in frame.columns else list(range(1, len(frame) + 1))
-            frame = frame[[c for c in SYMBOL_FIELDS if c in frame.columns]]
-            good = []
-            lines = [r[0] for r in invalid]
-            reasons = [r[1] for r in invalid]
-            raws = [r[2] for r in invalid]
-            for reason in reasons:
-                report.reject(reason, 1)
-            report.rows_read += len(invalid)
-            for i, rec in enumerate(frame.to_dict("records")):   # reference data: small
-                rec = {k: (None if is_missing(x) else x) for k, x in rec.items()}
-                reason = _symbol_problem(rec)
-                report.rows_read += 1
-                if reason:
-                    lines.append(int(line_of[i]))
-                    reasons.append(reason)
-                    raws.append(json.dumps({k: (x.replace("\x00", "\\x00") if isinstance(x, str) else x)
-                                            for k, x in rec.items()}, default=str))
-                    report.reject(reason, 1)
-                else:
-                    rec["symbol"] = str(rec["symbol"]).strip()
-                    good.append(rec)
-            try:
-                if good:
-                    cur.execute(raw(Q, "upsert_symbols"), {"rows": json.dumps(good, default=str),
-                                                           "has_market": "market" in frame.columns,
-                                                           "has_active": "active" in frame.columns})
-                    flags = [r[0] for r in cur.fetchall()]
-                    report.inserted += sum(flags)
-                    report.already_present += len(flags) - sum(flags)
-                if lines:
-                    cur.execute(raw(Q, "quarantine_rows"), {
-                        "target": "symbols", "source": src.name, "source_key": src.key,
-                        "lines": lines, "reasons": reasons, "raws": raws})
-                conn.commit()
-            except psycopg2.Error as exc:
-                conn.rollback()
-                raise LoadError(f"{src.name}: loading symbols failed: {str(exc).strip().splitlines()[0]}") from exc
-    finally:
-        conn.close()
-    return report.finish(time.perf_counter() - started)
+    return load_records(SYMBOLS, source, engine_or_url=engine_or_url)
+
+
+def _check_symbol(rec: dict) -> Verdict:
+    rec = {k: v for k, v in rec.items() if k in SYMBOL_FIELDS}
+    reason = _symbol_problem(rec)
+    if reason:
+        return None, reason
+    rec["symbol"] = str(rec["symbol"]).strip()
+    return rec, None
+
+
+def _write_symbols(conn: Connection, rows: list[dict], columns: frozenset[str]) -> int:
+    flags = conn.exec_driver_sql(raw(Q, "upsert_symbols"), {
+        "rows": json.dumps(rows, default=str), "has_market": "market" in columns,
+        "has_active": "active" in columns}).scalars().all()
+    return sum(bool(f) for f in flags)
 
 
 def _symbol_problem(rec: dict) -> str | None:
@@ -156,3 +106,7 @@ def _whole(value) -> int | None:
     if not np.isfinite(f) or abs(f) >= 2.0**53:
         return None if not np.isfinite(f) else 2**63   # too large to be a trusted integer
     return int(round(f))
+
+
+SYMBOLS = RecordTarget("symbols", ("symbol",), per_row(_check_symbol), _write_symbols,
+                       aliases=_SYMBOL_ALIASES, needs_symbols=False)
