@@ -9,7 +9,7 @@ Dask is an optional extra (``pip install -e ".[dask]"``). Without a client every
 in-process exactly as before.
 
 >>> from dask.distributed import Client                                  # doctest: +SKIP
->>> results = map_symbol_groups(scan_group, symbols, url=url, client=Client("tcp://sched:8786"))
+>>> results = map_symbol_groups(scan_group, symbols, url=url, client=Client("tcp://sched:8786"))  # doctest: +SKIP
 """
 from __future__ import annotations
 

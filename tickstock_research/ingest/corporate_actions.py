@@ -6,7 +6,7 @@ dividend_type, pay_date, declaration_date, record_date, frequency``. CSV files a
 the same column names (``symbol`` is accepted for ``ticker``). Re-loading adds nothing; a changed
 row (a corrected amount) is updated. Invalid rows go to ``quarantine`` with their reason.
 
->>> load_splits("splits.json", engine)
+>>> load_splits("splits.json", engine)   # doctest: +SKIP
 LoadReport(target='splits', sources=['splits.json'], rows_read=3, inserted=3, ...)
 """
 from __future__ import annotations
@@ -129,7 +129,7 @@ def load_splits(source: SourceLike, *, engine_or_url: EngineOrURL = None,
     """Load splits from a DataFrame, CSV or Massive ``/v3/reference/splits`` JSON pages.
 
     >>> load_splits(pd.DataFrame({"ticker": ["AAPL"], "execution_date": ["2020-08-31"],
-    ...                           "split_from": [1], "split_to": [4]}), engine)
+    ...                           "split_from": [1], "split_to": [4]}), engine)   # doctest: +SKIP
     """
     return load_records(SPLITS, source, engine_or_url=engine_or_url, unknown_symbols=unknown_symbols)
 
@@ -138,7 +138,7 @@ def load_dividends(source: SourceLike, *, engine_or_url: EngineOrURL = None,
                    unknown_symbols: UnknownSymbolPolicy = "register") -> LoadReport:
     """Load cash dividends from a DataFrame, CSV or Massive ``/v3/reference/dividends`` JSON pages.
 
-    >>> print(load_dividends("reference/dividends/2024.json"))
+    >>> print(load_dividends("reference/dividends/2024.json"))   # doctest: +SKIP
     """
     return load_records(DIVIDENDS, source, engine_or_url=engine_or_url, unknown_symbols=unknown_symbols)
 

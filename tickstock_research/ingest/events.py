@@ -12,7 +12,7 @@ Columns: ``symbol``, ``timestamp`` (ISO-8601 or tz-aware; naive values are UTC),
 ``metadata`` are kept, ``metadata.adjustment`` included), or ``parameters`` / ``metadata``
 columns of JSON objects.
 
->>> load_events("events_2024.csv")
+>>> load_events("events_2024.csv")   # doctest: +SKIP
 """
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def load_symbols(source: SourceLike, *, engine_or_url: EngineOrURL = None) -> Lo
     """Insert or update ``symbols`` from a DataFrame, CSV or Massive ``/v3/reference/tickers`` JSON
     pages (their ``results`` list). Fields missing from the input keep their stored values.
 
-    >>> load_symbols("reference_tickers_page1.json")
+    >>> load_symbols("reference_tickers_page1.json")   # doctest: +SKIP
     """
     return load_records(SYMBOLS, source, engine_or_url=engine_or_url)
 
