@@ -270,7 +270,8 @@ SELECT id, mode, session, range_start, range_end, symbols, minute_rows, daily_ro
 FROM aggregate_runs ORDER BY id DESC LIMIT :limit;
 
 -- name: gaps
--- After aggregating: per (symbol, session) window, the regular-session minutes present vs the
+-- After aggregating: per (symbol, session) window, the regular-session minutes present (a bar,
+-- or trades that count but may not set a price: :corrections of the bar rules) vs the
 -- minutes the session has (only for symbols that traded that session), and the daily bar's
 -- volume vs the sum of its minutes over the daily window (:dstarts/:dends, the session filter
 -- the dailies were built with).
@@ -296,6 +297,26 @@ regular AS (
         WHERE m.symbol = win.symbol
           AND m."timestamp" >= least(win.lo, win.dlo) AND m."timestamp" < greatest(win.hi, win.dhi)
     ) AS s
+),
+covered AS (
+    -- a minute without a bar is missing only if it has no counting trade either: under the
+    -- consolidated rules a minute of odd lots (or other volume-only trades) has no bar but is
+    -- not a gap. Ticks are read only for windows short of bars (a one-time filter otherwise).
+    SELECT r.symbol, r.day, r.expected_minutes, r.minute_volume, r.day_minutes,
+           CASE WHEN r.present_minutes > 0 AND r.present_minutes < r.expected_minutes
+                THEN r.present_minutes + c.traded_only ELSE r.present_minutes END AS present_minutes
+    FROM regular r
+    JOIN win ON win.symbol = r.symbol AND win.day = r.day
+    CROSS JOIN LATERAL (
+        SELECT count(DISTINCT date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00'))
+                   AS traded_only
+        FROM ticks t
+        WHERE r.present_minutes > 0 AND r.present_minutes < r.expected_minutes
+          AND t.symbol = r.symbol AND t."timestamp" >= win.lo AND t."timestamp" < win.hi
+          AND t.correction = ANY(CAST(:corrections AS smallint[]))
+          AND NOT EXISTS (SELECT 1 FROM ohlcv_1min m WHERE m.symbol = t.symbol
+                          AND m."timestamp" = date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00'))
+    ) AS c
 )
 SELECT r.symbol, r.day AS session,
        CASE WHEN r.present_minutes > 0 AND r.present_minutes < r.expected_minutes THEN 'missing_minutes'
@@ -304,7 +325,7 @@ SELECT r.symbol, r.day AS session,
        r.expected_minutes, CAST(r.present_minutes AS integer) AS present_minutes,
        CAST(r.expected_minutes - r.present_minutes AS integer) AS missing_minutes,
        d.volume AS daily_volume, CAST(r.minute_volume AS bigint) AS minute_volume
-FROM regular r
+FROM covered r
 LEFT JOIN ohlcv_daily d ON d.symbol = r.symbol AND d.date = r.day
 WHERE (r.present_minutes > 0 AND r.present_minutes < r.expected_minutes)
    OR (d.volume IS NOT NULL AND d.volume <> r.minute_volume)
