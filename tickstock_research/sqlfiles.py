@@ -15,7 +15,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-_NAME = re.compile(r"^--\s*name:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$", re.M)
+_NAME = re.compile(r"^--\s*(?P<kind>name|fragment):\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$", re.M)
+_INCLUDE = re.compile(r"^\s*--\s*include:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$")
 
 
 def sql_root() -> Path:
@@ -36,15 +37,33 @@ def read_sql(relpath: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def queries(family: str) -> dict[str, str]:
-    """All named statements of ``sql/<family>.sql``: name -> SQL text."""
+    """All named statements of ``sql/<family>.sql``: name -> SQL text.
+
+    A ``-- fragment: <name>`` block is not a statement: a statement's line ``-- include:
+    <name>`` is replaced by it (one rule written once and shared by several statements)."""
     text = read_sql(family)
-    found: dict[str, str] = {}
+    bodies: dict[str, list[str]] = {}
+    kinds: dict[str, str] = {}
     marks = list(_NAME.finditer(text))
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        body = "\n".join(line for line in text[m.end():end].splitlines() if not line.lstrip().startswith("--"))
-        found[m.group("name")] = body.strip() + "\n"
-    return found
+        bodies[m.group("name")] = text[m.end():end].splitlines()
+        kinds[m.group("name")] = m.group("kind")
+
+    def expand(name: str, seen: tuple[str, ...]) -> list[str]:
+        out: list[str] = []
+        for line in bodies[name]:
+            inc = _INCLUDE.match(line)
+            if inc:
+                ref = inc.group("name")
+                if kinds.get(ref) != "fragment" or ref in seen:
+                    raise KeyError(f"sql/{family}.sql: {name} includes {ref!r}, not a fragment (or a cycle)")
+                out += expand(ref, seen + (ref,))
+            elif not line.lstrip().startswith("--"):
+                out.append(line)
+        return out
+
+    return {n: "\n".join(expand(n, (n,))).strip() + "\n" for n, k in kinds.items() if k == "name"}
 
 
 def query(family: str, name: str) -> sa.TextClause:

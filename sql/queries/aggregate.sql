@@ -5,31 +5,11 @@
 -- :lo/:hi bound all windows (lets TimescaleDB exclude chunks at plan time).
 -- Bind parameters: :name (SQLAlchemy text()).
 
--- name: minute_bars
--- One chunk of 1-minute bars from ticks, upserted. Two hash passes over the chunk's trades and
--- no sort of the chunk:
---   agg:   one hash aggregation per (symbol, minute): high/low/volume/sum(price*size)/count on
---          the exact numerics, plus the minute's first and last trade *time* (min/max of a
---          timestamptz are cheap by-value comparisons);
---   ends:  the trades at those (symbol, instant) edges, found by a hash join against the
---          chunk's trades, with min/max price per edge. Almost every edge holds one trade (or
---          trades of one price), so its price is the open/close whatever the order among them;
---   tied:  the rare edges whose trades disagree on price are ordered exactly (sequence_number,
---          missing last, then trade_id in code-point order) over the PK index.
--- So the whole order (timestamp, sequence_number NULLS LAST, trade_id) decides open and close,
--- ties included, with plain SQL on every tier (same rows on plain PostgreSQL and TimescaleDB).
--- About 3x faster than min/max of ARRAY[epoch, sequence, price] keys per trade (numeric
--- arrays; the planner also sorted for them), which beat ordered aggregates or a window sort
--- over the chunk by 2-3x (benchmarks/aggregate.py). Aggregating on price::float8 was slower
--- still (numeric -> float8 goes through text), so prices stay numeric and exact.
--- Run after :minute_plan (hash joins, no JIT). Eligibility (aggregate/eligibility.py): a trade
--- counts if its correction is in :corrections; it sets high/low unless a condition is in :no_hl,
--- the open if also none is in :no_last (a :first_last code only when no eligible trade precedes
--- it), the close if none is in :no_last or :first_last (else the close is the open), volume,
--- vwap and trade_count unless a condition is in :no_vol. A minute without a trade that may set
--- the price gets no bar (as Massive's minute aggregates). Empty arrays give all-trades. Every bar of the chunk is (re)written with built_at = now(), so :minute_bars_stale,
--- run next in the same transaction, can remove tick-built bars the chunk no longer produces
--- with a plain range scan. Vendor bars (source 'vendor') are only replaced where trades exist.
+-- fragment: minute_bars_eligible
+-- The trade-eligibility rule of the minute bars, written once: the CTEs agg/edge/ends/tied/bars
+-- (one chunk's bars under the rule set's code arrays :no_hl, :no_last, :first_last, :no_vol
+-- and :corrections), included by :minute_bars and :minute_bars_new, which only differ in how
+-- they write the rows (upsert vs plain insert).
 WITH agg AS MATERIALIZED (
     SELECT t.symbol, date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
            min(t."timestamp") FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) AS t_open,
@@ -86,6 +66,33 @@ bars AS (
     LEFT JOIN tied ot ON ot.symbol = a.symbol AND ot."timestamp" = a.t_open
     LEFT JOIN tied ct ON ct.symbol = a.symbol AND ct."timestamp" = a.t_close
 ),
+
+-- name: minute_bars
+-- One chunk of 1-minute bars from ticks, upserted. Two hash passes over the chunk's trades and
+-- no sort of the chunk:
+--   agg:   one hash aggregation per (symbol, minute): high/low/volume/sum(price*size)/count on
+--          the exact numerics, plus the minute's first and last trade *time* (min/max of a
+--          timestamptz are cheap by-value comparisons);
+--   ends:  the trades at those (symbol, instant) edges, found by a hash join against the
+--          chunk's trades, with min/max price per edge. Almost every edge holds one trade (or
+--          trades of one price), so its price is the open/close whatever the order among them;
+--   tied:  the rare edges whose trades disagree on price are ordered exactly (sequence_number,
+--          missing last, then trade_id in code-point order) over the PK index.
+-- So the whole order (timestamp, sequence_number NULLS LAST, trade_id) decides open and close,
+-- ties included, with plain SQL on every tier (same rows on plain PostgreSQL and TimescaleDB).
+-- About 3x faster than min/max of ARRAY[epoch, sequence, price] keys per trade (numeric
+-- arrays; the planner also sorted for them), which beat ordered aggregates or a window sort
+-- over the chunk by 2-3x (benchmarks/aggregate.py). Aggregating on price::float8 was slower
+-- still (numeric -> float8 goes through text), so prices stay numeric and exact.
+-- Run after :minute_plan (hash joins, no JIT). Eligibility (aggregate/eligibility.py): a trade
+-- counts if its correction is in :corrections; it sets high/low unless a condition is in :no_hl,
+-- the open if also none is in :no_last (a :first_last code only when no eligible trade precedes
+-- it), the close if none is in :no_last or :first_last (else the close is the open), volume,
+-- vwap and trade_count unless a condition is in :no_vol. A minute without a trade that may set
+-- the price gets no bar (as Massive's minute aggregates). Empty arrays give all-trades. Every bar of the chunk is (re)written with built_at = now(), so :minute_bars_stale,
+-- run next in the same transaction, can remove tick-built bars the chunk no longer produces
+-- with a plain range scan. Vendor bars (source 'vendor') are only replaced where trades exist.
+-- include: minute_bars_eligible
 up AS (
     INSERT INTO ohlcv_1min AS m (symbol, "timestamp", open, high, low, close, volume, vwap, trade_count, source, built_at)
     SELECT b.symbol, b.bucket, b.open, b.high, b.low, b.close,
@@ -112,62 +119,7 @@ SELECT EXISTS (
 -- :minute_bars for a chunk that holds no bar yet: a plain INSERT, without the ON CONFLICT
 -- arbitration per row (about a third of the write). Run in a savepoint; if another writer
 -- inserted bars of the chunk meanwhile (unique violation), :minute_bars is run instead.
-WITH agg AS MATERIALIZED (
-    SELECT t.symbol, date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
-           min(t."timestamp") FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) AS t_open,
-           max(t."timestamp") FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))) AS t_close,
-           max(t.price) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false)) AS high, min(t.price) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false)) AS low,
-           coalesce(sum(t.volume) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_vol AS smallint[]), false)), 0) AS volume,
-           sum(t.price * t.volume) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_vol AS smallint[]), false)) AS pv,
-           count(*) FILTER (WHERE NOT coalesce(t.conditions && CAST(:no_vol AS smallint[]), false)) AS trade_count
-    FROM ticks t
-    WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
-      AND (CAST(:symbols AS text[]) IS NULL OR t.symbol = ANY(CAST(:symbols AS text[])))
-      AND t.correction = ANY(CAST(:corrections AS smallint[]))
-    GROUP BY 1, 2
-    HAVING count(*) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) > 0
-),
-edge AS (
-    -- DISTINCT over the CTE (not UNION): the planner then takes this for the small side and
-    -- hashes it, instead of hashing the chunk's trades
-    SELECT DISTINCT symbol, ts
-    FROM (SELECT symbol, t_open AS ts FROM agg UNION ALL SELECT symbol, t_close FROM agg WHERE t_close IS NOT NULL) AS s
-),
-ends AS (
-    SELECT t.symbol, t."timestamp",
-           min(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) AS o_lo, max(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))) AS o_hi,
-           min(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))) AS c_lo, max(t.price) FILTER (WHERE (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))) AS c_hi
-    FROM ticks t
-    JOIN edge e ON e.symbol = t.symbol AND e.ts = t."timestamp"
-    WHERE t."timestamp" >= CAST(:lo AS timestamptz) AND t."timestamp" < CAST(:hi AS timestamptz)
-      AND (CAST(:symbols AS text[]) IS NULL OR t.symbol = ANY(CAST(:symbols AS text[])))
-      AND t.correction = ANY(CAST(:corrections AS smallint[]))
-    GROUP BY 1, 2
-),
-tied AS (
-    SELECT e.symbol, e."timestamp",
-           CASE WHEN e.o_lo <> e.o_hi THEN
-           (SELECT t.price FROM ticks t
-            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp"
-              AND t.correction = ANY(CAST(:corrections AS smallint[])) AND (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false))
-            ORDER BY t.sequence_number NULLS LAST, t.trade_id COLLATE "C" LIMIT 1) END AS first_price,
-           CASE WHEN e.c_lo <> e.c_hi THEN
-           (SELECT t.price FROM ticks t
-            WHERE t.symbol = e.symbol AND t."timestamp" = e."timestamp"
-              AND t.correction = ANY(CAST(:corrections AS smallint[])) AND (NOT coalesce(t.conditions && CAST(:no_hl AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:no_last AS smallint[]), false) AND NOT coalesce(t.conditions && CAST(:first_last AS smallint[]), false))
-            ORDER BY t.sequence_number DESC NULLS FIRST, t.trade_id COLLATE "C" DESC LIMIT 1) END AS last_price
-    FROM ends e
-    WHERE e.o_lo <> e.o_hi OR e.c_lo <> e.c_hi
-),
-bars AS (
-    SELECT a.symbol, a.bucket, coalesce(ot.first_price, o.o_lo) AS open, a.high, a.low,
-           coalesce(ct.last_price, c.c_lo, ot.first_price, o.o_lo) AS close, a.volume, a.pv, a.trade_count
-    FROM agg a
-    JOIN ends o ON o.symbol = a.symbol AND o."timestamp" = a.t_open
-    LEFT JOIN ends c ON c.symbol = a.symbol AND c."timestamp" = a.t_close
-    LEFT JOIN tied ot ON ot.symbol = a.symbol AND ot."timestamp" = a.t_open
-    LEFT JOIN tied ct ON ct.symbol = a.symbol AND ct."timestamp" = a.t_close
-),
+-- include: minute_bars_eligible
 up AS (
     INSERT INTO ohlcv_1min AS m (symbol, "timestamp", open, high, low, close, volume, vwap, trade_count, source, built_at)
     SELECT b.symbol, b.bucket, b.open, b.high, b.low, b.close,
@@ -318,7 +270,8 @@ SELECT id, mode, session, range_start, range_end, symbols, minute_rows, daily_ro
 FROM aggregate_runs ORDER BY id DESC LIMIT :limit;
 
 -- name: gaps
--- After aggregating: per (symbol, session) window, the regular-session minutes present vs the
+-- After aggregating: per (symbol, session) window, the regular-session minutes present (a bar,
+-- or trades that count but may not set a price: :corrections of the bar rules) vs the
 -- minutes the session has (only for symbols that traded that session), and the daily bar's
 -- volume vs the sum of its minutes over the daily window (:dstarts/:dends, the session filter
 -- the dailies were built with).
@@ -344,6 +297,26 @@ regular AS (
         WHERE m.symbol = win.symbol
           AND m."timestamp" >= least(win.lo, win.dlo) AND m."timestamp" < greatest(win.hi, win.dhi)
     ) AS s
+),
+covered AS (
+    -- a minute without a bar is missing only if it has no counting trade either: under the
+    -- consolidated rules a minute of odd lots (or other volume-only trades) has no bar but is
+    -- not a gap. Ticks are read only for windows short of bars (a one-time filter otherwise).
+    SELECT r.symbol, r.day, r.expected_minutes, r.minute_volume, r.day_minutes,
+           CASE WHEN r.present_minutes > 0 AND r.present_minutes < r.expected_minutes
+                THEN r.present_minutes + c.traded_only ELSE r.present_minutes END AS present_minutes
+    FROM regular r
+    JOIN win ON win.symbol = r.symbol AND win.day = r.day
+    CROSS JOIN LATERAL (
+        SELECT count(DISTINCT date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00'))
+                   AS traded_only
+        FROM ticks t
+        WHERE r.present_minutes > 0 AND r.present_minutes < r.expected_minutes
+          AND t.symbol = r.symbol AND t."timestamp" >= win.lo AND t."timestamp" < win.hi
+          AND t.correction = ANY(CAST(:corrections AS smallint[]))
+          AND NOT EXISTS (SELECT 1 FROM ohlcv_1min m WHERE m.symbol = t.symbol
+                          AND m."timestamp" = date_bin(INTERVAL '1 minute', t."timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00'))
+    ) AS c
 )
 SELECT r.symbol, r.day AS session,
        CASE WHEN r.present_minutes > 0 AND r.present_minutes < r.expected_minutes THEN 'missing_minutes'
@@ -352,7 +325,7 @@ SELECT r.symbol, r.day AS session,
        r.expected_minutes, CAST(r.present_minutes AS integer) AS present_minutes,
        CAST(r.expected_minutes - r.present_minutes AS integer) AS missing_minutes,
        d.volume AS daily_volume, CAST(r.minute_volume AS bigint) AS minute_volume
-FROM regular r
+FROM covered r
 LEFT JOIN ohlcv_daily d ON d.symbol = r.symbol AND d.date = r.day
 WHERE (r.present_minutes > 0 AND r.present_minutes < r.expected_minutes)
    OR (d.volume IS NOT NULL AND d.volume <> r.minute_volume)

@@ -18,11 +18,21 @@ WHERE "timestamp" >= :start AND "timestamp" < :end
 GROUP BY symbol ORDER BY symbol;
 
 -- name: minute_coverage
--- Regular-session minutes present per symbol in [start, end), to compare with the calendar.
-SELECT symbol, count(*) AS minutes, sum(volume) AS volume
-FROM ohlcv_1min
-WHERE "timestamp" >= :start AND "timestamp" < :end
-GROUP BY symbol ORDER BY symbol;
+-- Regular-session minutes present per symbol in [start, end), to compare with the calendar:
+-- a minute with a bar, or with trades that count (:corrections of the bar rules) although none
+-- may set a price (under the consolidated rules a minute of odd lots alone has no bar, and is
+-- not missing). volume and bars are the bars' own.
+SELECT coalesce(b.symbol, t.symbol) AS symbol, count(*) AS minutes, sum(b.volume) AS volume,
+       count(b.symbol) AS bars
+FROM (SELECT symbol, "timestamp" AS minute, volume FROM ohlcv_1min
+      WHERE "timestamp" >= :start AND "timestamp" < :end) AS b
+FULL JOIN (SELECT DISTINCT symbol,
+                  date_bin(INTERVAL '1 minute', "timestamp", TIMESTAMPTZ '2000-01-01 00:00:00+00') AS minute
+           FROM ticks
+           WHERE "timestamp" >= :start AND "timestamp" < :end
+             AND correction = ANY(CAST(:corrections AS smallint[]))) AS t
+       ON t.symbol = b.symbol AND t.minute = b.minute
+GROUP BY 1 ORDER BY 1;
 
 -- name: quarantine_summary
 SELECT target, reason, count(*) AS rows, max(created_at) AS last_seen

@@ -41,6 +41,16 @@ def claim_daily_session(conn: Connection, session: str) -> None:
         "which computes them from the 1-minute bars")
 
 
+def stored_bar_rules(conn: Connection) -> str:
+    """The rule set the stored bars are built with, without recording one (a read): the
+    setting ``bar_rules``, else ``all-trades`` when bars predate it, else the default."""
+    from .eligibility import DEFAULT_RULE_SET
+    stored = get_setting(conn, "bar_rules")
+    if stored:
+        return stored["rule_set"]
+    return "all-trades" if conn.execute(query(FAMILY, "bars_built")).scalar() else DEFAULT_RULE_SET
+
+
 def claim_bar_rules(conn: Connection, rule_set: str | None = None) -> str:
     """The rule set the stored bars are built with (setting ``bar_rules``), recorded by the
     first build (``rule_set``, else ``consolidated``). A database whose bars predate the setting

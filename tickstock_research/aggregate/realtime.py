@@ -131,20 +131,13 @@ class BarBuilder:
     def add(self, tick: Mapping) -> list[dict]:
         """Add one live trade; returns the bars it completed (possibly none)."""
         try:
-            flags = self.rules.flags(_conditions(tick.get("c", tick.get("conditions"))), tick.get("correction", 0))
-        except (TypeError, ValueError):
+            ns = self._contribute(tick, _conditions(tick.get("c", tick.get("conditions"))),
+                                  tick.get("correction", 0), tick.get("q", tick.get("sequence_number")),
+                                  tick.get("i", tick.get("trade_id")), time.time_ns(), None)
+        except (TypeError, ValueError):   # conditions or correction not codes
             self.rejected.add(tick, "unparsable")
             return []
-        if flags is None:
-            return []
-        reason, parsed = check_trade(tick, time.time_ns())
-        if reason:
-            self.rejected.add(tick, reason)
-            return []
-        sym, ns, price, size = parsed
-        key = _key(ns, tick.get("q", tick.get("sequence_number")), tick.get("i", tick.get("trade_id")))
-        self._apply(sym, ns, _trade_acc(flags, key, price, size), dict(tick))
-        return self._advance(ns)
+        return [] if ns is None else self._advance(ns)
 
     def add_ticks(self, ticks: pd.DataFrame | Iterable[Mapping]) -> list[dict]:
         """Add many trades (a DataFrame in the ``ticks`` layout, or live-feed dicts)."""
@@ -163,20 +156,34 @@ class BarBuilder:
         now, latest = time.time_ns(), None
         for sym, t, p, s, q, i, c, e in zip(f["symbol"].tolist(), f["timestamp"].tolist(), f["price"].tolist(),
                                             f["volume"].tolist(), seq, ids, conds, corr):
-            flags = self.rules.flags(_conditions(c), e)
-            if flags is None:
-                continue
             msg = {"symbol": sym, "timestamp": t, "price": p, "volume": s}
-            reason, parsed = check_trade(msg, now)
-            if reason:
-                self.rejected.add(msg, reason)
+            n = self._contribute(msg, _conditions(c), e, q, i, now, msg)
+            if n is None:
                 continue
-            sym, n, p, s = parsed
-            k = _key(n, q, i)
-            self._apply(sym, n, _trade_acc(flags, k, p, s),
-                        {"symbol": sym, "timestamp": pd.Timestamp(n, tz="UTC"), "price": p, "volume": s})
             latest = n if latest is None else max(latest, n)
         return self._advance(latest) if latest is not None else []
+
+    def _contribute(self, msg: Mapping, conditions, correction, seq, trade_id, now: int,
+                    raw: dict | None) -> int | None:
+        """The one path of a trade into its bar (both :meth:`add` and :meth:`add_ticks`): its
+        eligibility flags under the rule set, the trade checks, its contribution applied.
+        Returns the trade's time (ns), or None when it contributes nothing (an excluded
+        correction, or rejected: kept in :attr:`rejected`). ``raw`` is what :attr:`late` keeps
+        (None: the trade as given)."""
+        flags = self.rules.flags(conditions, correction)
+        if flags is None:
+            return None
+        reason, parsed = check_trade(msg, now)
+        if reason:
+            self.rejected.add(msg, reason)
+            return None
+        sym, ns, price, size = parsed
+        if raw is None:
+            raw = dict(msg)
+        else:
+            raw = {"symbol": sym, "timestamp": pd.Timestamp(ns, tz="UTC"), "price": price, "volume": size}
+        self._apply(sym, ns, _trade_acc(flags, _key(ns, seq, trade_id), price, size), raw)
+        return ns
 
     def _apply(self, sym: str, ns: int, acc: _Acc, raw: dict) -> None:
         minute = ns - ns % (60 * _NS)

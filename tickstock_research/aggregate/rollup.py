@@ -49,6 +49,7 @@ from ._common import (
     BuildReport,
     Timer,
     claim_daily_session,
+    stored_bar_rules,
     symbol_calendars,
     symbol_list,
     utc_list,
@@ -181,13 +182,15 @@ def touched_sessions(days: pd.DataFrame, calendars: Mapping[str, str]) -> pd.Dat
 # checks
 
 def _gaps(conn: Connection, windows: pd.DataFrame) -> pd.DataFrame:
+    from .eligibility import rules
+    corrections = list(rules(stored_bar_rules(conn)).corrections)
     frames = []
     for i in range(0, len(windows), MAX_WINDOWS):
         w = windows.iloc[i:i + MAX_WINDOWS]
         rows = conn.execute(query(FAMILY, "gaps"), {
             "symbols": w["symbol"].tolist(), "days": list(w["day"]),
             "starts": utc_list(w["reg_start"]), "ends": utc_list(w["reg_end"]),
-            "dstarts": utc_list(w["start"]), "dends": utc_list(w["end"]),
+            "dstarts": utc_list(w["start"]), "dends": utc_list(w["end"]), "corrections": corrections,
         }).all()
         frames.append(pd.DataFrame(rows, columns=GAP_COLUMNS))
     if not frames:
@@ -204,7 +207,8 @@ def gap_report(start: TimestampLike, end: TimestampLike, symbols: str | Iterable
     """Gaps and reconciliation problems for the session dates in [start, end].
 
     One row per problem: ``missing_minutes`` (a symbol with at least one regular-session
-    minute lacks others), ``volume_mismatch`` (the daily bar's volume differs from the sum of
+    minute lacks others: minutes with neither a bar nor a trade that counts; a minute of odd
+    lots alone has no bar under the consolidated rules and is not missing), ``volume_mismatch`` (the daily bar's volume differs from the sum of
     its minutes over the ``session`` window), ``missing_daily`` (minutes but no daily bar).
     Columns: symbol, session, kind, expected_minutes, present_minutes, missing_minutes,
     daily_volume, minute_volume.

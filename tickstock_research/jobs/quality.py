@@ -42,23 +42,34 @@ def expected_symbols(ctx: ReportContext) -> list[str]:
     return [r.symbol for r in rows.itertuples(index=False) if calendar_for(r.market, r.calendar) == ctx.calendar]
 
 
+def _coverage_params(ctx: ReportContext, start, end) -> dict:
+    """Bounds and the correction codes that count under the stored bars' rule set."""
+    from ..aggregate._common import stored_bar_rules
+    from ..aggregate.eligibility import rules
+    with ctx.engine.connect() as conn:
+        corrections = list(rules(stored_bar_rules(conn)).corrections)
+    return {"start": start, "end": end, "corrections": corrections}
+
+
 def minute_coverage(ctx: ReportContext) -> pd.DataFrame:
-    """Regular-session minutes with a bar per expected symbol (and any other that traded)
-    against the session's own count; ``status`` ok, missing minutes, or no data. Empty on a
+    """Regular-session minutes with a bar, or with trades that count although none may set a
+    price (a minute of odd lots alone under the consolidated rules), per expected symbol (and
+    any other that traded) against the session's own count; ``status`` ok, missing minutes, or no data. Empty on a
     date that is not a trading day."""
     if not ctx.is_session:
         return pd.DataFrame(columns=COVERAGE_COLUMNS)
     r0, r1 = ctx.bounds("regular")
     expected = ctx.regular_minutes
-    cov = frame("minute_coverage", ctx, {"start": r0, "end": r1})[["symbol", "minutes"]]
+    cov = frame("minute_coverage", ctx, _coverage_params(ctx, r0, r1))[["symbol", "minutes", "bars"]]
     universe = pd.DataFrame({"symbol": expected_symbols(ctx)})
     cov = universe.merge(cov, on="symbol", how="outer").sort_values("symbol")
     cov["minutes"] = pd.to_numeric(cov["minutes"], errors="coerce").fillna(0).astype("int64")
+    cov["bars"] = pd.to_numeric(cov["bars"], errors="coerce").fillna(0).astype("int64")
     cov["expected_minutes"] = expected
     cov["missing_minutes"] = (expected - cov["minutes"]).clip(lower=0)
     cov["status"] = "ok"
     cov.loc[cov["missing_minutes"] > 0, "status"] = "missing minutes"
-    cov.loc[cov["minutes"] == 0, "status"] = "no data"
+    cov.loc[cov["bars"] == 0, "status"] = "no data"
     return only(cov[COVERAGE_COLUMNS], ctx)
 
 
@@ -69,7 +80,7 @@ def reconciliation(ctx: ReportContext) -> pd.DataFrame:
     if not ctx.is_session:
         return pd.DataFrame(columns=cols)
     r0, r1 = ctx.bounds("regular")
-    mins = frame("minute_coverage", ctx, {"start": r0, "end": r1}).rename(columns={"volume": "minutes_volume"})
+    mins = frame("minute_coverage", ctx, _coverage_params(ctx, r0, r1)).rename(columns={"volume": "minutes_volume"})
     daily = stored_daily_bars(ctx)[["symbol", "volume"]].rename(columns={"volume": "daily_volume"})
     rec = mins[["symbol", "minutes_volume"]].merge(daily, on="symbol", how="outer").fillna(0)
     rec["difference"] = rec["daily_volume"].astype("int64") - rec["minutes_volume"].astype("int64")
