@@ -70,13 +70,9 @@ def stream_url(tier_url):
     return tier_url
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(trades=st.lists(trade, min_size=1, max_size=60), base=st.integers(0, 86_400 - 240), data=st.data())
-def test_barbuilder_agrees_with_sql_on_random_streams(stream_url, trades, base, data):
-    """Under the default ``consolidated`` rules, with random sale conditions and corrections."""
-    sym = f"R{next(_counter) % 200:03d}"
-    t0 = pd.Timestamp("2024-03-10", tz="UTC") + pd.Timedelta(seconds=base)
-    frame = pd.DataFrame({
+def stream_frame(sym: str, t0: pd.Timestamp, trades: list) -> pd.DataFrame:
+    """The ``trade`` strategy's draws as rows in the ``ticks`` layout, from ``t0`` on."""
+    return pd.DataFrame({
         "symbol": sym,
         "timestamp": [t0 + pd.Timedelta(microseconds=us) for us, *_ in trades],
         "price": [Decimal(p) / 10000 for _, p, *_ in trades],
@@ -86,6 +82,15 @@ def test_barbuilder_agrees_with_sql_on_random_streams(stream_url, trades, base, 
         "correction": [c for *_, c, _ in trades],
         "conditions": [k for *_, k in trades],
     })
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(trades=st.lists(trade, min_size=1, max_size=60), base=st.integers(0, 86_400 - 240), data=st.data())
+def test_barbuilder_agrees_with_sql_on_random_streams(stream_url, trades, base, data):
+    """Under the default ``consolidated`` rules, with random sale conditions and corrections."""
+    sym = f"R{next(_counter) % 200:03d}"
+    t0 = pd.Timestamp("2024-03-10", tz="UTC") + pd.Timedelta(seconds=base)
+    frame = stream_frame(sym, t0, trades)
     from aggseed import execute
     execute(stream_url, "DELETE FROM ticks WHERE symbol = %s", (sym,))
     execute(stream_url, "DELETE FROM ohlcv_1min WHERE symbol = %s", (sym,))   # a reused symbol's old window

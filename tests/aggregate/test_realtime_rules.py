@@ -4,14 +4,13 @@ DataFrame (``add_ticks``). A database records one rule set, so each rule set has
 from __future__ import annotations
 
 import itertools
-from decimal import Decimal
 
 import pandas as pd
 import pytest
 from aggseed import execute, fetch, seed_symbols, seed_ticks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_realtime import MINUTES_SQL, trade
+from test_realtime import MINUTES_SQL, stream_frame, trade
 
 from tickstock_research.aggregate import BarBuilder, build_minute_bars
 
@@ -48,16 +47,7 @@ def test_barbuilder_agrees_with_sql_under_each_rule_set(rule_urls, rule_set, tra
     url = rule_urls[rule_set]
     sym = f"P{next(_counter) % 100:03d}"
     t0 = pd.Timestamp("2024-03-12", tz="UTC") + pd.Timedelta(seconds=base)
-    frame = pd.DataFrame({
-        "symbol": sym,
-        "timestamp": [t0 + pd.Timedelta(microseconds=us) for us, *_ in trades],
-        "price": [Decimal(p) / 10000 for _, p, *_ in trades],
-        "volume": [s for _, _, s, *_ in trades],
-        "sequence_number": pd.array([q for *_, q, _, _, _ in trades], dtype="Int64"),
-        "trade_id": [f"{pfx}{i}" for i, (*_, pfx, _, _) in enumerate(trades)],
-        "correction": [c for *_, c, _ in trades],
-        "conditions": [k for *_, k in trades],
-    })
+    frame = stream_frame(sym, t0, trades)
     execute(url, "DELETE FROM ticks WHERE symbol = %s", (sym,))
     execute(url, "DELETE FROM ohlcv_1min WHERE symbol = %s", (sym,))
     seed_ticks(url, frame.assign(price=frame["price"].astype(str)))
